@@ -1,0 +1,45 @@
+# Descent Lab: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8050
+VENV := .venv
+BIN := $(VENV)/bin
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench screenshots browser clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Descent Lab needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A stamp per install keeps the second run quick: pip runs again only when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/python -m app --host $(HOST) --port $(PORT)
+
+browser:
+	@CHROMIUM=$(CHROMIUM) sh scripts/ensure-browser.sh
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: $(VENV)/.installed-test browser lint
+	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m pytest --headless -W error::RuntimeWarning $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test browser
+	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m benchmarks
+
+screenshots: $(VENV)/.installed-test browser
+	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,393 @@
+"""The optimizers of torch.optim, rewritten in NumPy for many runs at once.
+
+An optimizer is an ``init`` / ``update`` pair over plain state, in the style of optax:
+
+    state = opt.init(params, hyper)                      # params: (R, 2) array
+    updates, state = opt.update(grads, state, lr, hyper) # grads: (R, 2) array
+    params = params + updates                           # updates carry the minus sign
+
+R runs advance together, one row each. ``hyper`` is the dict returned by
+`resolve_optimizer` (every value a Python scalar), or by `stack_hyper`, where a
+number that differs between runs is an (R, 1) float array and ``betas`` a pair of
+them; ``lr`` is a float or an (R, 1) array. Booleans (``amsgrad``, ``centered``) are
+shared by all runs of one call.
+
+Each rule follows PyTorch's documented algorithm and its order of operations
+(maximize=False, weight_decay=0), so a run here retraces ``torch.optim`` to rounding.
+
+``update`` never writes into the arrays of the state it is given: it returns a new
+state (a dict of arrays plus the integer ``step``, the number of updates done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.params import ParamSpec, check_params
+
+OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+OPTIMIZER_TITLES: dict[str, str] = {
+    "sgd": "SGD (plain gradient descent)",
+    "momentum": "SGD with momentum",
+    "nesterov": "SGD with Nesterov momentum",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+
+
+def _momentum_spec(default: float, help_text: str) -> ParamSpec:
+    return ParamSpec(
+        "momentum", "float", default, low=0.0, high=1.0, high_open=True, help=help_text
+    )
+
+
+def _eps_spec(default: float) -> ParamSpec:
+    return ParamSpec(
+        "eps",
+        "float",
+        default,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        log=True,
+        help="A tiny number added to the denominator so we never divide by zero; "
+        "larger values make the first steps of flat coordinates smaller.",
+    )
+
+
+_SGD_MOMENTUM_HELP = (
+    "How much of the previous velocity carries into this step: 0 is plain gradient "
+    "descent, 0.9 lets the ball roll through small bumps and along narrow valleys."
+)
+
+OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
+    "sgd": (),
+    "momentum": (
+        _momentum_spec(0.9, _SGD_MOMENTUM_HELP),
+        ParamSpec(
+            "dampening",
+            "float",
+            0.0,
+            low=0.0,
+            high=1.0,
+            help="Share of each new gradient held back when it is added to the velocity; "
+            "0 adds the whole gradient. (Not applied on the very first step.)",
+        ),
+    ),
+    "nesterov": (
+        _momentum_spec(
+            0.9,
+            _SGD_MOMENTUM_HELP + " Nesterov looks ahead along the velocity before stepping.",
+        ),
+    ),
+    "adagrad": (
+        ParamSpec(
+            "lr_decay",
+            "float",
+            0.0,
+            low=0.0,
+            help="Shrinks the learning rate as training goes on: "
+            "step t uses lr / (1 + (t - 1) * lr_decay).",
+        ),
+        ParamSpec(
+            "initial_accumulator_value",
+            "float",
+            0.0,
+            low=0.0,
+            help="Starting value of each coordinate's running sum of squared gradients; "
+            "a larger start makes the first steps smaller.",
+        ),
+        _eps_spec(1e-10),
+    ),
+    "rmsprop": (
+        ParamSpec(
+            "alpha",
+            "float",
+            0.99,
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            help="Memory of the running average of squared gradients: "
+            "closer to 1 remembers longer, 0 uses only the current gradient.",
+        ),
+        _eps_spec(1e-8),
+        _momentum_spec(
+            0.0,
+            "Velocity carried over between steps, on top of the rescaled step; 0 turns it off.",
+        ),
+        ParamSpec(
+            "centered",
+            "bool",
+            False,
+            help="Divide by the gradient's running variance (its mean square minus its "
+            "squared mean) instead of its plain mean square.",
+        ),
+    ),
+    "adam": (
+        ParamSpec(
+            "betas",
+            "pair",
+            (0.9, 0.999),
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            help="Memories of the two running averages: beta1 for the gradient (momentum), "
+            "beta2 for its square (each coordinate's step size). Closer to 1 remembers longer.",
+        ),
+        _eps_spec(1e-8),
+        ParamSpec(
+            "amsgrad",
+            "bool",
+            False,
+            help="AMSGrad: divide by the largest mean square seen so far, "
+            "so a coordinate's step size can never grow back.",
+        ),
+    ),
+}
+
+
+def _unknown_optimizer(name: Any) -> ValueError:
+    return ValueError(
+        f"unknown optimizer {name!r}: the optimizers are {', '.join(OPTIMIZER_NAMES)}"
+    )
+
+
+def resolve_optimizer(name: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate an optimizer's hyperparameters and fill in PyTorch's defaults.
+
+    Raises ValueError naming an unknown optimizer or parameter (and listing the known
+    ones), or a value outside its range. Returns the complete dict of Python scalars
+    (``betas`` a tuple of two floats).
+    """
+    if not isinstance(name, str) or name not in OPTIMIZER_PARAMS:
+        raise _unknown_optimizer(name)
+    specs = OPTIMIZER_PARAMS[name]
+    checked = check_params(dict(params or {}), specs, name)
+    return {spec.name: checked.get(spec.name, spec.default) for spec in specs}
+
+
+def stack_hyper(name: str, per_run: Sequence[Mapping[str, Any] | None]) -> dict[str, Any]:
+    """Resolve each run's hyperparameters and merge them into one dict for `update`.
+
+    A value shared by every run stays a Python scalar; one that differs becomes an
+    (R, 1) float array (``betas``: a tuple of two such arrays, or of two floats).
+    Booleans must agree across runs, since they choose the code path.
+    """
+    if not per_run:
+        raise ValueError("stack_hyper needs at least one run")
+    resolved = [resolve_optimizer(name, given) for given in per_run]
+    merged: dict[str, Any] = {}
+    for spec in OPTIMIZER_PARAMS[name]:
+        values = [r[spec.name] for r in resolved]
+        if spec.kind == "pair":
+            merged[spec.name] = tuple(_stack([v[i] for v in values]) for i in range(2))
+        elif spec.kind == "bool":
+            if len(set(values)) > 1:
+                raise ValueError(
+                    f"{name}.{spec.name} must be the same for all runs of one call, "
+                    f"got {sorted(set(values))}"
+                )
+            merged[spec.name] = values[0]
+        else:
+            merged[spec.name] = _stack(values)
+    return merged
+
+
+def _stack(values: list[Any]) -> Any:
+    if all(v == values[0] for v in values):
+        return values[0]
+    return np.asarray(values, dtype=float).reshape(-1, 1)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer as a pure pair of functions.
+
+    init(params, hyper) -> state
+    update(grads, state, lr, hyper) -> (updates, new_state); new params = params + updates
+    """
+
+    name: str
+    init: Callable[[np.ndarray, Mapping[str, Any]], dict[str, Any]]
+    update: Callable[..., tuple[np.ndarray, dict[str, Any]]]
+
+    @property
+    def title(self) -> str:
+        return OPTIMIZER_TITLES[self.name]
+
+    @property
+    def params(self) -> tuple[ParamSpec, ...]:
+        return OPTIMIZER_PARAMS[self.name]
+
+
+# --------------------------------------------------------------------------- sgd
+
+
+def _sgd_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    return {"step": 0}
+
+
+def _sgd_update(grads, state, lr, hyper):
+    # torch: p.add_(g, alpha=-lr)
+    return grads * -lr, {"step": state["step"] + 1}
+
+
+# ------------------------------------------------------- momentum and nesterov
+
+
+def _buffer_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    return {"step": 0, "buf": np.zeros(np.shape(params))}
+
+
+def _velocity(grads, state, hyper, dampening):
+    """SGD's momentum buffer: the first gradient itself, then mu*buf + (1-dampening)*g."""
+    if state["step"] == 0:
+        return np.array(grads, dtype=float)  # torch: buf = clone(g), no dampening
+    mu = hyper["momentum"]
+    # torch skips the buffer when momentum == 0 (the step is then plain g, whatever
+    # the dampening); with keep = 1 there, mu*buf + keep*g is exactly g as well.
+    if isinstance(mu, np.ndarray):
+        keep = np.where(mu == 0, 1.0, 1.0 - dampening)
+    else:
+        keep = 1.0 if mu == 0 else 1.0 - dampening
+    buf = mu * state["buf"]
+    buf += keep * grads
+    return buf
+
+
+def _momentum_update(grads, state, lr, hyper):
+    buf = _velocity(grads, state, hyper, hyper["dampening"])
+    # torch: p.add_(buf, alpha=-lr)
+    return buf * -lr, {"step": state["step"] + 1, "buf": buf}
+
+
+def _nesterov_update(grads, state, lr, hyper):
+    buf = _velocity(grads, state, hyper, 0.0)  # torch requires dampening 0 with nesterov
+    # torch: g = g.add(buf, alpha=momentum); p.add_(g, alpha=-lr)
+    look_ahead = hyper["momentum"] * buf
+    look_ahead += grads
+    look_ahead *= -lr
+    return look_ahead, {"step": state["step"] + 1, "buf": buf}
+
+
+# ----------------------------------------------------------------------- adagrad
+
+
+def _adagrad_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    total = np.empty(np.shape(params))
+    total[...] = hyper["initial_accumulator_value"]
+    return {"step": 0, "sum": total}
+
+
+def _adagrad_update(grads, state, lr, hyper):
+    step = state["step"] + 1
+    clr = lr / (1 + (step - 1) * hyper["lr_decay"])
+    total = grads * grads  # torch: sum.addcmul_(g, g)
+    total = state["sum"] + total
+    std = np.sqrt(total)
+    std += hyper["eps"]
+    updates = grads / std  # torch: p.addcdiv_(g, std, value=-clr)
+    updates *= -clr
+    return updates, {"step": step, "sum": total}
+
+
+# ----------------------------------------------------------------------- rmsprop
+
+
+def _rmsprop_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    shape = np.shape(params)
+    state: dict[str, Any] = {"step": 0, "square_avg": np.zeros(shape), "buf": np.zeros(shape)}
+    if hyper["centered"]:
+        state["grad_avg"] = np.zeros(shape)
+    return state
+
+
+def _rmsprop_update(grads, state, lr, hyper):
+    alpha, mu = hyper["alpha"], hyper["momentum"]
+    new: dict[str, Any] = {"step": state["step"] + 1}
+    square_avg = alpha * state["square_avg"]
+    square_avg += (1 - alpha) * (grads * grads)  # torch: v.mul_(a).addcmul_(g, g, value=1-a)
+    new["square_avg"] = square_avg
+    if hyper["centered"]:
+        grad_avg = alpha * state["grad_avg"]
+        grad_avg += (1 - alpha) * grads
+        new["grad_avg"] = grad_avg
+        avg = square_avg - grad_avg * grad_avg
+        # v - g_avg**2 >= 0 in exact arithmetic; rounding can push it a hair below 0
+        # (then torch gives NaN). Clamp, so a constant gradient does not poison the run.
+        np.maximum(avg, 0.0, out=avg)
+        np.sqrt(avg, out=avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += hyper["eps"]
+    scaled = grads / avg
+    if isinstance(mu, np.ndarray) or mu > 0:
+        # torch: buf.mul_(mu).addcdiv_(g, avg); p.add_(buf, alpha=-lr).  Where mu == 0
+        # this gives buf = g/avg exactly, which is torch's momentum-free step.
+        buf = mu * state["buf"]
+        buf += scaled
+        new["buf"] = buf
+        return buf * -lr, new
+    new["buf"] = state["buf"]
+    scaled *= -lr  # torch: p.addcdiv_(g, avg, value=-lr)
+    return scaled, new
+
+
+# -------------------------------------------------------------------------- adam
+
+
+def _adam_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    shape = np.shape(params)
+    state: dict[str, Any] = {"step": 0, "exp_avg": np.zeros(shape), "exp_avg_sq": np.zeros(shape)}
+    if hyper["amsgrad"]:
+        state["max_exp_avg_sq"] = np.zeros(shape)
+    return state
+
+
+def _adam_update(grads, state, lr, hyper):
+    beta1, beta2 = hyper["betas"]
+    step = state["step"] + 1
+    exp_avg = beta1 * state["exp_avg"]
+    exp_avg += (1 - beta1) * grads
+    exp_avg_sq = beta2 * state["exp_avg_sq"]
+    exp_avg_sq += (1 - beta2) * (grads * grads)
+    new: dict[str, Any] = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    # scalars (or (R, 1) arrays), computed once per step
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = np.sqrt(1 - beta2**step)
+    step_size = lr / bias_correction1
+    if hyper["amsgrad"]:
+        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        new["max_exp_avg_sq"] = second
+    else:
+        second = exp_avg_sq
+    # torch: denom = (sqrt(v) / sqrt(bc2)).add_(eps): eps after the bias correction
+    denom = np.sqrt(second)
+    denom /= bias_correction2_sqrt
+    denom += hyper["eps"]
+    updates = exp_avg / denom  # torch: p.addcdiv_(m, denom, value=-step_size)
+    updates *= -step_size
+    return updates, new
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    "sgd": Optimizer("sgd", _sgd_init, _sgd_update),
+    "momentum": Optimizer("momentum", _buffer_init, _momentum_update),
+    "nesterov": Optimizer("nesterov", _buffer_init, _nesterov_update),
+    "adagrad": Optimizer("adagrad", _adagrad_init, _adagrad_update),
+    "rmsprop": Optimizer("rmsprop", _rmsprop_init, _rmsprop_update),
+    "adam": Optimizer("adam", _adam_init, _adam_update),
+}
+
+
+def get_optimizer(name: str) -> Optimizer:
+    """The optimizer called name, or ValueError listing the known ones."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise _unknown_optimizer(name)
+    return OPTIMIZERS[name]
