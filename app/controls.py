@@ -1,0 +1,92 @@
+"""Labelled controls, built from the engine's parameter specs (one place for every range)."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from app.i18n import t
+from engine.params import ParamSpec
+
+
+def labelled(label: str, control, *, control_id: str | None = None, hint: str | None = None, error_id: str | None = None) -> html.Div:
+    """A control with its label above, an optional hint and a slot for its error message."""
+    children = [html.Label(label, htmlFor=control_id, className="control-label"), control]
+    if hint:
+        children.append(html.Div(hint, className="control-hint"))
+    if error_id:
+        children.append(html.Div(id=error_id, className="control-error", role="alert"))
+    return html.Div(children, className="control")
+
+
+def _default_text(spec: ParamSpec) -> str:
+    if spec.default is None:
+        return "auto"
+    if spec.kind == "pair":
+        return ", ".join(f"{v:g}" for v in spec.default)
+    if isinstance(spec.default, bool):
+        return str(spec.default).lower()
+    if isinstance(spec.default, float | int):
+        return f"{spec.default:g}"
+    return str(spec.default)
+
+
+def param_control(spec: ParamSpec, kind: str, owner: str, value=None) -> html.Div:
+    """One hyperparameter control. Blank means the default (PyTorch's, or derived from the run).
+
+    kind is "opt-param" or "sched-param"; the id carries the owner and the PyTorch name.
+    """
+    control_id = {"type": kind, "owner": owner, "name": spec.name}
+    if spec.kind == "choice":
+        control = dcc.Dropdown(
+            id=control_id,
+            options=[{"label": c, "value": c} for c in spec.choices],
+            value=value if value is not None else spec.default,
+            clearable=False,
+            searchable=False,
+        )
+    elif spec.kind == "bool":
+        control = dcc.Dropdown(
+            id=control_id,
+            options=[{"label": "true", "value": "true"}, {"label": "false", "value": "false"}],
+            value=value if value is not None else str(bool(spec.default)).lower(),
+            clearable=False,
+            searchable=False,
+        )
+    else:
+        control = dcc.Input(
+            id=control_id,
+            type="text" if spec.kind == "pair" else "number",
+            value=value,
+            placeholder=f"default {_default_text(spec)}",
+            debounce=True,
+            inputMode="decimal",
+            className="number-input",
+        )
+    return html.Div(
+        [
+            html.Label(spec.name, className="param-label", title=spec.help),
+            control,
+        ],
+        className="param",
+        title=f"{spec.help} Allowed: {spec.allowed()}.",
+    )
+
+
+def param_block(specs: tuple[ParamSpec, ...], kind: str, owner: str, visible: bool) -> html.Div:
+    return html.Div(
+        [param_control(spec, kind, owner) for spec in specs],
+        id={"type": f"{kind}-block", "owner": owner},
+        className="param-block",
+        style={} if visible else {"display": "none"},
+    )
+
+
+def option(label: str, value) -> dict:
+    return {"label": label, "value": value}
+
+
+def batch_options(n: int, lang: str) -> list[dict]:
+    sizes = [1]
+    while sizes[-1] * 2 < n:
+        sizes.append(sizes[-1] * 2)
+    return [option(str(s), s) for s in sizes] + [option(f"{t('full_batch', lang)} ({n})", "full")]

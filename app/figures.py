@@ -1,0 +1,496 @@
+"""Figures as pure functions: trajectories in, Plotly figure dicts out (no Dash imports).
+
+Every animated figure has a fixed layout of traces, so the browser's player (assets/player.js)
+and the server's partial updates both address runs by slot:
+
+- contour: trace 0 the map; for run slot s, trace 1 + 3s the whole path (faint), 2 + 3s the
+  path so far, 3 + 3s the current point; then one trace of minima and one of exit marks.
+  Annotations 0 and 1 are the gradient and update arrows of slot 0.
+- surface3d: trace 0 the surface; per slot 1 + 3s whole path, 2 + 3s so far, 3 + 3s point.
+- curves (loss, lr, gradient size): per slot, trace s the curve, MAX_RUNS + s the current point.
+- data fit: trace 0 the data; per slot, trace 1 + s the fitted line.
+Unused slots are empty traces. Paths are cut where they leave the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from app.i18n import t
+from engine import SURFACES
+
+MAX_RUNS = 4
+# Okabe–Ito colours: told apart by every common form of colour blindness.
+PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7")
+MAP_COLOURS = "YlGnBu"
+FONT = {"family": "Inter, 'Noto Sans KR', system-ui, sans-serif", "size": 15, "color": "#1f2933"}
+CONTOUR_GRID = 90
+SURFACE_GRID = 60
+# Paths longer than this are thinned for display: nobody sees more points than pixels.
+MAX_POINTS = 2000
+EXIT_SYMBOL = "x"
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One trajectory prepared for drawing."""
+
+    label: str
+    colour: str
+    steps: np.ndarray  # iteration index of every displayed point
+    params: np.ndarray  # (m, 2), cut where the run left the window (later points dropped)
+    loss: np.ndarray  # (m,)
+    lr: np.ndarray  # (m,) rate of the update leaving each point (last repeats)
+    grad: np.ndarray  # (m, 2) full-data gradient at each point
+    update: np.ndarray  # (m, 2) the update taken from each point (last is zero)
+    exit_point: tuple[float, float] | None  # where a run that left the window crossed its edge
+
+
+def surface_of(config):
+    return SURFACES[config.surface].surface(config.normalization)
+
+
+def run_view(trajectory, label: str, colour: str) -> RunView:
+    """Thin the trajectory to what a screen can show and cut it where it leaves the window."""
+    surface = surface_of(trajectory.config)
+    params = trajectory.params
+    (x0, x1), (y0, y1) = surface.window
+    inside = (params[:, 0] >= x0) & (params[:, 0] <= x1) & (params[:, 1] >= y0) & (params[:, 1] <= y1)
+    exit_point = None
+    end = len(params)
+    if not inside.all() and trajectory.diverged_at is not None:
+        first_out = int(np.argmin(inside))
+        end = max(first_out, 1)
+        if first_out > 0:
+            exit_point = _edge_crossing(params[first_out - 1], params[first_out], surface.window)
+    stride = max(1, -(-end // MAX_POINTS))
+    steps = np.arange(0, end, stride)
+    if steps[-1] != end - 1:
+        steps = np.append(steps, end - 1)
+    points = params[steps]
+    lr = np.append(trajectory.lr, trajectory.lr[-1] if len(trajectory.lr) else trajectory.config.lr)
+    update = np.vstack([np.diff(params, axis=0), np.zeros((1, 2))])
+    return RunView(
+        label=label,
+        colour=colour,
+        steps=steps,
+        params=points,
+        loss=trajectory.loss[steps],
+        lr=lr[steps],
+        grad=surface.grad(points),
+        update=update[steps],
+        exit_point=exit_point,
+    )
+
+
+def _edge_crossing(inside_point, outside_point, window) -> tuple[float, float]:
+    """Where the segment from a point in the window to one outside crosses the window's edge."""
+    (x0, x1), (y0, y1) = window
+    direction = outside_point - inside_point
+    fraction = 1.0
+    for axis, (low, high) in enumerate(((x0, x1), (y0, y1))):
+        if direction[axis] > 0:
+            fraction = min(fraction, (high - inside_point[axis]) / direction[axis])
+        elif direction[axis] < 0:
+            fraction = min(fraction, (low - inside_point[axis]) / direction[axis])
+    point = inside_point + max(fraction, 0.0) * direction
+    return float(point[0]), float(point[1])
+
+
+@lru_cache(maxsize=64)
+def surface_grid(surface_name: str, normalization: str, resolution: int):
+    """Grid axes and loss values over the window, shifted so the global minimum is 0."""
+    surface = SURFACES[surface_name].surface(normalization)
+    (x0, x1), (y0, y1) = surface.window
+    xs = np.linspace(x0, x1, resolution)
+    ys = np.linspace(y0, y1, resolution)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1)
+    excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
+    return xs, ys, excess
+
+
+def height_scale(excess: np.ndarray) -> str:
+    """Linear heights for gentle surfaces; log heights when cliffs would hide the valley floor."""
+    median = float(np.median(excess))
+    return "log" if excess.max() > 30 * max(median, 1e-12) else "linear"
+
+
+def heights(excess: np.ndarray, scale: str) -> np.ndarray:
+    return np.log1p(excess) if scale == "log" else excess
+
+
+def _empty_trace(kind: str = "scatter", **extra) -> dict:
+    return {"type": kind, "x": [], "y": [], "showlegend": False, "hoverinfo": "skip", **extra}
+
+
+def _base_layout(title: str, lang: str) -> dict:
+    return {
+        "title": {"text": title, "x": 0.02, "y": 0.98, "font": {"size": 17}},
+        "font": FONT,
+        "margin": {"l": 60, "r": 16, "t": 40, "b": 48},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "meta": {"lang": lang},
+    }
+
+
+def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
+    xs, ys, excess = surface_grid(surface.name, _normalization(surface), CONTOUR_GRID)
+    x_name, y_name = surface.param_names
+    data = [
+        {
+            "type": "contour",
+            "x": xs.tolist(),
+            "y": ys.tolist(),
+            "z": np.round(np.log1p(excess), 4).tolist(),
+            "colorscale": MAP_COLOURS,
+            "reversescale": True,
+            "ncontours": 22,
+            "contours": {"coloring": "fill", "showlines": True},
+            "line": {"width": 0.6, "color": "rgba(255,255,255,0.55)"},
+            "showscale": False,
+            "hoverinfo": "skip",
+            "name": "loss",
+        }
+    ]
+    for slot in range(MAX_RUNS):
+        data.extend(_path_traces(views[slot] if slot < len(views) else None, three_d=False))
+    data.append(_minima_trace(surface, lang))
+    data.append(_exit_trace(views, lang))
+    layout = _base_layout(t("contour_title", lang), lang)
+    (x0, x1), (y0, y1) = surface.window
+    layout.update(
+        xaxis={"title": {"text": x_name}, "range": [x0, x1], "showgrid": False, "zeroline": False},
+        yaxis={"title": {"text": y_name}, "range": [y0, y1], "showgrid": False, "zeroline": False},
+        uirevision=f"{surface.name}:{_normalization(surface)}",
+        annotations=_arrows(views[0] if views else None, surface, len(views[0].steps) - 1 if views else 0, lang),
+        clickmode="event",
+        hovermode="closest",
+        margin={"l": 52, "r": 8, "t": 34, "b": 40},
+        legend={"x": 0.99, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 13}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _normalization(surface) -> str:
+    return getattr(surface, "normalization", "none")
+
+
+def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = None) -> list[dict]:
+    kind = "scatter3d" if three_d else "scatter"
+    if view is None:
+        empty = {"z": []} if three_d else {}
+        return [_empty_trace(kind, **empty), _empty_trace(kind, **empty), _empty_trace(kind, **empty)]
+    x = view.params[:, 0].tolist()
+    y = view.params[:, 1].tolist()
+    zs = {} if z is None else {"z": z.tolist()}
+    end_zs = {} if z is None else {"z": [float(z[-1])]}
+    whole = {
+        "type": kind,
+        "x": x,
+        "y": y,
+        **zs,
+        "mode": "lines",
+        "line": {"color": view.colour, "width": 2, "dash": "dot"},
+        "opacity": 0.45,
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "customdata": view.steps.tolist(),
+    }
+    so_far = {
+        "type": kind,
+        "x": x,
+        "y": y,
+        **zs,
+        "mode": "lines+markers",
+        "line": {"color": view.colour, "width": 4 if three_d else 3},
+        "marker": {"size": 3 if three_d else 5, "color": view.colour},
+        "name": view.label,
+        "showlegend": True,
+        "customdata": view.steps.tolist(),
+        "hovertemplate": "step %{customdata}<extra>" + view.label + "</extra>",
+    }
+    point = {
+        "type": kind,
+        "x": [x[-1]],
+        "y": [y[-1]],
+        **end_zs,
+        "mode": "markers",
+        "marker": {
+            "size": 8 if three_d else 14,
+            "color": view.colour,
+            "line": {"color": "#ffffff", "width": 2},
+        },
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+    return [whole, so_far, point]
+
+
+def _minima_trace(surface, lang: str) -> dict:
+    minima = surface.minima
+    return {
+        "type": "scatter",
+        "x": [m.point[0] for m in minima],
+        "y": [m.point[1] for m in minima],
+        "mode": "markers",
+        "marker": {
+            "symbol": ["star" if m.is_global else "circle-open" for m in minima],
+            "size": [16 if m.is_global else 9 for m in minima],
+            "color": "#ffffff",
+            "line": {"color": "#1f2933", "width": 1.5},
+        },
+        "text": [t("global_min" if m.is_global else "local_min", lang) for m in minima],
+        "hovertemplate": "%{text}<extra></extra>",
+        "showlegend": False,
+        "name": "minima",
+    }
+
+
+def _exit_trace(views: list[RunView], lang: str) -> dict:
+    exits = [(v.exit_point, v.colour) for v in views if v.exit_point is not None]
+    return {
+        "type": "scatter",
+        "x": [p[0] for p, _ in exits],
+        "y": [p[1] for p, _ in exits],
+        "mode": "markers+text",
+        "marker": {"symbol": EXIT_SYMBOL, "size": 18, "color": [c for _, c in exits], "line": {"width": 2}},
+        "text": [t("left_window", lang)] * len(exits),
+        "textposition": "top center",
+        "textfont": {"size": 14},
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "name": "exits",
+    }
+
+
+def arrow_scale(view: RunView, surface) -> float:
+    """Display length per unit of gradient: the run's largest gradient spans 18% of the window."""
+    (x0, x1), (y0, y1) = surface.window
+    largest = float(np.max(np.hypot(view.grad[:, 0], view.grad[:, 1]))) if len(view.grad) else 0.0
+    return 0.18 * float(np.hypot(x1 - x0, y1 - y0)) / largest if largest > 0 else 0.0
+
+
+def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
+    """Annotation 0: the gradient (uphill) at the current point; 1: the update actually taken."""
+    style = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "text": ""}
+    if view is None or len(view.steps) == 0:
+        hidden = {**style, "x": 0, "y": 0, "ax": 0, "ay": 0, "visible": False}
+        return [hidden, dict(hidden)]
+    scale = arrow_scale(view, surface)
+    px, py = view.params[index]
+    gx, gy = view.grad[index] * scale
+    ux, uy = view.update[index]
+    return [
+        {
+            **style,
+            "x": px + gx,
+            "y": py + gy,
+            "ax": px,
+            "ay": py,
+            "arrowhead": 2,
+            "arrowsize": 1.3,
+            "arrowwidth": 2.5,
+            "arrowcolor": "#1f2933",
+            "name": t("gradient", lang),
+        },
+        {
+            **style,
+            "x": px + ux,
+            "y": py + uy,
+            "ax": px,
+            "ay": py,
+            "arrowhead": 3,
+            "arrowsize": 1.2,
+            "arrowwidth": 2.5,
+            "arrowcolor": "#E69F00",
+            "name": t("update", lang),
+        },
+    ]
+
+
+def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
+    xs, ys, excess = surface_grid(surface.name, _normalization(surface), SURFACE_GRID)
+    scale = height_scale(excess)
+    z = heights(excess, scale)
+    cap = float(z.max())
+    x_name, y_name = surface.param_names
+    best = surface.global_minimum.value
+    data = [
+        {
+            "type": "surface",
+            "x": xs.tolist(),
+            "y": ys.tolist(),
+            "z": np.round(z, 4).tolist(),
+            "colorscale": MAP_COLOURS,
+            "reversescale": True,
+            "showscale": False,
+            "opacity": 0.92,
+            "hoverinfo": "skip",
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
+            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
+        }
+    ]
+    for slot in range(MAX_RUNS):
+        view = views[slot] if slot < len(views) else None
+        path_z = None
+        if view is not None:
+            # Lift the path a little so it stays visible on the surface.
+            path_z = np.minimum(heights(np.maximum(view.loss - best, 0.0), scale), cap) + 0.01 * cap
+        data.extend(_path_traces(view, three_d=True, z=path_z))
+    layout = _base_layout(t("surface_title", lang), lang)
+    (x0, x1), (y0, y1) = surface.window
+    z_title = t("loss", lang) if scale == "linear" else f"log(1 + {t('loss', lang)})"
+    layout.update(
+        margin={"l": 0, "r": 0, "t": 36, "b": 0},
+        scene={
+            "xaxis": {"title": {"text": x_name}, "range": [x0, x1], "nticks": 5, "tickfont": {"size": 11}},
+            "yaxis": {"title": {"text": y_name}, "range": [y0, y1], "nticks": 5, "tickfont": {"size": 11}},
+            "zaxis": {
+                "title": {"text": z_title, "font": {"size": 12}},
+                "range": [0, cap * 1.05],
+                "nticks": 4,
+                "tickfont": {"size": 10},
+            },
+            "camera": {"eye": {"x": -1.25, "y": -1.35, "z": 0.95}},
+            "domain": {"x": [0, 1], "y": [0, 1]},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+        },
+        uirevision=f"{surface.name}:{_normalization(surface)}",
+        showlegend=False,
+    )
+    return {"data": data, "layout": layout}
+
+
+def curve_figure(kind: str, views: list[RunView], lang: str = "en") -> dict:
+    """kind: "loss" (log scale), "lr" or "grad_norm" (log scale), against iteration."""
+    values = {
+        "loss": lambda v: v.loss,
+        "lr": lambda v: v.lr,
+        "grad_norm": lambda v: np.hypot(v.grad[:, 0], v.grad[:, 1]),
+    }[kind]
+    titles = {"loss": "loss_log", "lr": "lr_axis", "grad_norm": "grad_norm"}
+    log = kind in ("loss", "grad_norm")
+    curves, points = [], []
+    for slot in range(MAX_RUNS):
+        if slot >= len(views):
+            curves.append(_empty_trace())
+            points.append(_empty_trace())
+            continue
+        view = views[slot]
+        y = np.asarray(values(view), dtype=float)
+        if log:  # a log axis cannot show 0: floor at a tiny positive value
+            y = np.maximum(y, 1e-16)
+        curves.append(
+            {
+                "type": "scatter",
+                "x": view.steps.tolist(),
+                "y": y.tolist(),
+                "mode": "lines",
+                "line": {"color": view.colour, "width": 2.5, "shape": "hv" if kind == "lr" else "linear"},
+                "name": view.label,
+                "showlegend": False,
+                "hovertemplate": "%{x}: %{y:.4g}<extra></extra>",
+            }
+        )
+        points.append(
+            {
+                "type": "scatter",
+                "x": [int(view.steps[-1])],
+                "y": [float(y[-1])],
+                "mode": "markers",
+                "marker": {"size": 11, "color": view.colour, "line": {"color": "#fff", "width": 2}},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+    layout = _base_layout(t(titles[kind], lang), lang)
+    layout.update(
+        margin={"l": 62, "r": 12, "t": 36, "b": 44},
+        xaxis={"title": {"text": t("iteration", lang)}, "rangemode": "tozero", "gridcolor": "#e4e7eb"},
+        yaxis={
+            "type": "log" if log else "linear",
+            "exponentformat": "power",
+            "gridcolor": "#e4e7eb",
+            "rangemode": "normal" if log else "tozero",
+        },
+        showlegend=False,
+    )
+    return {"data": curves + points, "layout": layout}
+
+
+def data_fit_figure(problem, views: list[RunView], normalizations: list[str], lang: str = "en") -> dict:
+    """The data with each run's fitted line at its current (here: last) point."""
+    data = [
+        {
+            "type": "scatter",
+            "x": problem.x.tolist(),
+            "y": problem.y.tolist(),
+            "mode": "markers",
+            "marker": {"size": 7, "color": "rgba(31,41,51,0.55)"},
+            "name": "data",
+            "showlegend": False,
+            "hovertemplate": "(%{x}, %{y})<extra></extra>",
+        }
+    ]
+    x_low, x_high = float(problem.x.min()), float(problem.x.max())
+    for slot in range(MAX_RUNS):
+        if slot >= len(views):
+            data.append(_empty_trace())
+            continue
+        view = views[slot]
+        shift, scale = problem.scaling(normalizations[slot])
+        slope, intercept = problem.line(view.params[-1], normalizations[slot])
+        data.append(
+            {
+                "type": "scatter",
+                "x": [x_low, x_high],
+                "y": [slope * x_low + intercept, slope * x_high + intercept],
+                "mode": "lines",
+                "line": {"color": view.colour, "width": 3},
+                "showlegend": False,
+                "hoverinfo": "skip",
+                # The player redraws the line for any step from (w, b) and the scaling.
+                "meta": {"shift": shift, "scale": scale},
+            }
+        )
+    layout = _base_layout(t("data_title", lang), lang)
+    y_low, y_high = float(problem.y.min()), float(problem.y.max())
+    pad = 0.15 * (y_high - y_low)
+    layout.update(
+        margin={"l": 56, "r": 12, "t": 36, "b": 44},
+        xaxis={"title": {"text": problem.x_label}, "gridcolor": "#e4e7eb"},
+        yaxis={"title": {"text": problem.y_label}, "range": [y_low - pad, y_high + pad], "gridcolor": "#e4e7eb"},
+    )
+    return {"data": data, "layout": layout}
+
+
+def lr_preview_figure(rates: np.ndarray, lang: str = "en") -> dict:
+    """A small sparkline of the scheduler's rate over the run."""
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": list(range(len(rates))),
+                "y": np.asarray(rates, dtype=float).tolist(),
+                "mode": "lines",
+                "line": {"color": PALETTE[1], "width": 2, "shape": "hv"},
+                "hovertemplate": "%{x}: %{y:.3g}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "height": 90,
+            "margin": {"l": 44, "r": 6, "t": 6, "b": 20},
+            "font": {**FONT, "size": 11},
+            "xaxis": {"showgrid": False},
+            "yaxis": {"rangemode": "tozero", "gridcolor": "#e4e7eb", "nticks": 3, "exponentformat": "power"},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "#ffffff",
+            "showlegend": False,
+        },
+    }

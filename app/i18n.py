@@ -1,0 +1,104 @@
+"""Every word on the page, in English and Korean (the lecture's own terms)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ko")
+
+TEXT: dict[str, dict[str, str]] = {
+    "tagline": {
+        "en": "See gradient descent learn",
+        "ko": "경사 하강법이 학습하는 모습을 눈으로",
+    },
+    "surface": {"en": "Loss surface", "ko": "손실 곡면"},
+    "data_fit": {"en": "data-fit problem", "ko": "데이터 적합 문제"},
+    "optimizer": {"en": "Optimizer", "ko": "옵티마이저"},
+    "learning_rate": {"en": "Learning rate", "ko": "학습률"},
+    "scheduler": {"en": "Scheduler", "ko": "스케줄러"},
+    "batch_size": {"en": "Batch size", "ko": "배치 크기"},
+    "full_batch": {"en": "full", "ko": "전체"},
+    "normalization": {"en": "Input normalization", "ko": "입력 정규화"},
+    "norm_none": {"en": "none (raw)", "ko": "없음 (원본)"},
+    "norm_standard": {"en": "standardize (x − μ)/σ", "ko": "표준화 (x − μ)/σ"},
+    "norm_minmax": {"en": "min-max (x − min)/(max − min)", "ko": "최소-최대 (x − min)/(max − min)"},
+    "only_data_fit": {
+        "en": "Applies to the data-fit problem only: an analytic surface has no data.",
+        "ko": "데이터 적합 문제에만 적용됩니다: 해석적 곡면에는 데이터가 없습니다.",
+    },
+    "steps": {"en": "Steps", "ko": "스텝 수"},
+    "start": {"en": "Start point", "ko": "시작점"},
+    "start_hint": {
+        "en": "or click the contour map",
+        "ko": "또는 등고선 지도를 클릭하세요",
+    },
+    "seed": {"en": "Random seed", "ko": "난수 시드"},
+    "pin": {"en": "Pin this run", "ko": "이 실행 고정"},
+    "clear_pins": {"en": "Clear pinned", "ko": "고정 해제"},
+    "compare_hint": {
+        "en": "Pin a run, change a setting, and compare up to 4 paths.",
+        "ko": "실행을 고정하고 설정을 바꿔 최대 4개의 경로를 비교하세요.",
+    },
+    "play": {"en": "Play", "ko": "재생"},
+    "pause": {"en": "Pause", "ko": "일시정지"},
+    "speed": {"en": "Speed", "ko": "속도"},
+    "step": {"en": "step", "ko": "스텝"},
+    "loss": {"en": "Loss", "ko": "손실"},
+    "loss_log": {"en": "Loss (log scale)", "ko": "손실 (로그 스케일)"},
+    "iteration": {"en": "Iteration", "ko": "반복"},
+    "lr_axis": {"en": "Learning rate", "ko": "학습률"},
+    "grad_norm": {"en": "Gradient size ‖∇L‖", "ko": "기울기 크기 ‖∇L‖"},
+    "gradient": {"en": "∇L (uphill)", "ko": "∇L (오르막)"},
+    "update": {"en": "step", "ko": "이동"},
+    "contour_title": {"en": "Contour map", "ko": "등고선 지도"},
+    "surface_title": {"en": "Loss surface", "ko": "손실 곡면"},
+    "data_title": {"en": "Data and fitted line", "ko": "데이터와 적합된 직선"},
+    "lr_preview": {"en": "Rate over the run", "ko": "학습 동안의 학습률"},
+    "global_min": {"en": "global minimum", "ko": "전역 최소점"},
+    "local_min": {"en": "local minimum", "ko": "지역 최소점"},
+    "left_window": {"en": "left the map", "ko": "지도를 벗어남"},
+    "final_loss": {"en": "final loss", "ko": "최종 손실"},
+    "overshoots": {"en": "overshoots", "ko": "오버슈팅 횟수"},
+    "epochs": {"en": "epochs", "ko": "에포크"},
+    "steps_per_epoch": {"en": "steps/epoch", "ko": "에포크당 스텝"},
+    "outcome_converged": {"en": "converged", "ko": "수렴"},
+    "outcome_overshooting": {"en": "overshooting", "ko": "오버슈팅"},
+    "outcome_diverged": {"en": "diverged at step {step}", "ko": "{step} 스텝에서 발산"},
+    "outcome_local_minimum": {"en": "stuck in a local minimum", "ko": "지역 최소점에 갇힘"},
+    "outcome_slow": {"en": "too slow", "ko": "너무 느림"},
+    "why_converged": {
+        "en": "The steps shrank with the gradient and the loss settled at its lowest value.",
+        "ko": "기울기가 작아지면서 이동 폭도 줄어들어 손실이 최솟값에 자리 잡았습니다.",
+    },
+    "why_overshooting": {
+        "en": "The learning rate is so large that each step jumps past the minimum and zig-zags across the valley.",
+        "ko": "학습률이 커서 매 스텝이 최소점을 지나쳐 골짜기를 지그재그로 가로지릅니다.",
+    },
+    "why_diverged": {
+        "en": "The learning rate is far too large: every step lands higher than the last, so the loss explodes.",
+        "ko": "학습률이 너무 커서 매 스텝이 이전보다 더 높은 곳에 떨어지고 손실이 폭발합니다.",
+    },
+    "why_local_minimum": {
+        "en": "The gradient is zero here but the loss is not the lowest: small steps cannot climb out.",
+        "ko": "여기서 기울기는 0이지만 손실이 가장 낮은 곳은 아닙니다: 작은 스텝으로는 빠져나올 수 없습니다.",
+    },
+    "why_slow": {
+        "en": "The learning rate is so small that the updates crawl: many more steps are needed.",
+        "ko": "학습률이 너무 작아 업데이트가 기어가듯 느립니다: 훨씬 많은 스텝이 필요합니다.",
+    },
+    "invalid": {"en": "Not applied", "ko": "적용되지 않음"},
+    "kept_last": {
+        "en": "the last good view stays on screen.",
+        "ko": "마지막으로 올바르던 화면을 그대로 보여 줍니다.",
+    },
+    "formula": {"en": "Loss", "ko": "손실"},
+    "lesson": {"en": "Lesson", "ko": "강의 주제"},
+    "choose_lesson": {"en": "Open a lesson…", "ko": "강의 주제 열기…"},
+    "copy_link": {"en": "Copy link", "ko": "링크 복사"},
+    "csv": {"en": "Download CSV", "ko": "CSV 다운로드"},
+}
+
+
+def t(key: str, lang: str = "en", **values) -> str:
+    """The text for key in lang (English when lang is unknown), with {placeholders} filled."""
+    entry = TEXT[key]
+    text = entry.get(lang, entry["en"])
+    return text.format(**values) if values else text

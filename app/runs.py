@@ -1,0 +1,143 @@
+"""From control values to validated run configs, and back: the app's one door into the engine."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine import RunConfig, SURFACES
+from engine.optimizers import OPTIMIZER_PARAMS
+from engine.schedules import SCHEDULER_PARAMS
+
+# The fields of RunConfig the controls set, in the order a legend names them.
+FIELDS = ("surface", "optimizer", "lr", "scheduler", "batch_size", "normalization", "steps", "start", "seed")
+SHORT_NAMES = {"batch_size": "batch", "normalization": "scaling", "optimizer": "", "scheduler": ""}
+
+
+def params_from_controls(values: list, ids: list[dict], owner: str, specs) -> dict[str, Any]:
+    """The non-blank hyperparameters of one optimizer or scheduler, as the user typed them."""
+    kinds = {spec.name: spec.kind for spec in specs}
+    chosen = {}
+    for value, control_id in zip(values, ids, strict=True):
+        if control_id["owner"] != owner or value in (None, ""):
+            continue
+        name = control_id["name"]
+        if kinds.get(name) == "bool":
+            value = value == "true" if isinstance(value, str) else bool(value)
+        chosen[name] = value
+    return chosen
+
+
+def config_from_controls(
+    *,
+    surface: str,
+    optimizer: str,
+    lr,
+    scheduler: str,
+    batch_size,
+    normalization: str,
+    steps,
+    seed,
+    start_x,
+    start_y,
+    optimizer_params: dict,
+    scheduler_params: dict,
+) -> RunConfig:
+    """Build and validate a RunConfig; ValueError names the field on bad input."""
+    problem = SURFACES.get(surface)
+    is_data = problem is not None and hasattr(problem, "n")
+    start = None
+    if start_x is not None or start_y is not None:
+        if start_x is None or start_y is None:
+            raise ValueError("start = needs both x and y (or both blank for the default start)")
+        start = (start_x, start_y)
+    if lr is None:
+        raise ValueError("lr = blank is not allowed: expected a number")
+    if steps is None:
+        raise ValueError("steps = blank is not allowed: expected an integer")
+    if seed is None:
+        raise ValueError("seed = blank is not allowed: expected an integer")
+    return RunConfig(
+        surface=surface,
+        optimizer=optimizer,
+        lr=lr,
+        optimizer_params=optimizer_params,
+        scheduler=scheduler,
+        scheduler_params=scheduler_params,
+        batch_size=None if (not is_data or batch_size in (None, "full")) else batch_size,
+        normalization=normalization if is_data else "none",
+        steps=steps,
+        start=start,
+        seed=seed,
+    )
+
+
+def config_to_dict(config: RunConfig) -> dict[str, Any]:
+    """JSON-safe form of a config (for Stores and, later, URLs)."""
+    return {
+        "surface": config.surface,
+        "optimizer": config.optimizer,
+        "lr": config.lr,
+        "optimizer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in config.optimizer_params.items()},
+        "scheduler": config.scheduler,
+        "scheduler_params": dict(config.scheduler_params),
+        "batch_size": config.batch_size,
+        "normalization": config.normalization,
+        "steps": config.steps,
+        "start": list(config.start) if config.start is not None else None,
+        "seed": config.seed,
+    }
+
+
+def config_from_dict(data: dict[str, Any]) -> RunConfig:
+    values = dict(data)
+    if values.get("start") is not None:
+        values["start"] = tuple(values["start"])
+    values["optimizer_params"] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in (values.get("optimizer_params") or {}).items()
+    }
+    return RunConfig(**values)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return " ".join(f"{k} {_describe(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ",".join(_describe(v) for v in value)
+    return "full" if value is None else str(value)
+
+
+def run_labels(configs: list[dict[str, Any]]) -> list[str]:
+    """Legend labels naming only what differs between the runs, e.g. "lr 0.3" vs "lr 0.03"."""
+    if len(configs) <= 1:
+        return [f"lr {_describe(configs[0]['lr'])}"] if configs else []
+    keys = [k for k in (*FIELDS, "optimizer_params", "scheduler_params") if len({repr(c.get(k)) for c in configs}) > 1]
+    labels = []
+    for index, config in enumerate(configs):
+        parts = []
+        for key in keys:
+            name = SHORT_NAMES.get(key, key)
+            text = _describe(config.get(key))
+            if key.endswith("_params"):
+                parts.append(text or "defaults")
+            else:
+                parts.append(f"{name} {text}".strip())
+        labels.append(" · ".join(parts) or f"run {index + 1}")
+    return labels
+
+
+def error_field(message: str) -> str:
+    """Which control a validation message belongs to: the name before ' = ' or '.'."""
+    head = message.split(" = ", 1)[0].split(" ", 1)[0]
+    head = head.split(".", 1)[0]
+    if head in OPTIMIZER_PARAMS or head in SCHEDULER_PARAMS or head in ("optimizer_params", "scheduler_params"):
+        return "params"
+    if head in ("start",):
+        return "start"
+    return head
+
+
+def finite_or_none(value) -> float | None:
+    return value if isinstance(value, int | float) and math.isfinite(value) else None

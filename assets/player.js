@@ -1,0 +1,240 @@
+/* Descent Lab's player: animates the runs the server already sent, with no request per frame.
+ *
+ * It reads each run's whole path from the figures (trace layout documented in app/figures.py)
+ * and restyles only the "so far" traces, the current points, the arrows and the fitted lines.
+ * Playback is time-based: a run of any length plays in DURATION_MS / speed, skipping steps
+ * when the renderer is slow.
+ */
+(function () {
+  "use strict";
+  var MAX_RUNS = 4;
+  var DURATION_MS = 6000;
+  var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
+
+  function plot(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var gd = el.classList.contains("js-plotly-plot") ? el : el.querySelector(".js-plotly-plot");
+    return gd && gd.data ? gd : null;
+  }
+
+  function runs() {
+    // Each run slot's whole path, from the contour map (trace 1 + 3s).
+    var gd = plot("contour");
+    var out = [];
+    if (!gd) return out;
+    for (var s = 0; s < MAX_RUNS; s++) {
+      var whole = gd.data[1 + 3 * s];
+      if (!whole || !whole.x || whole.x.length === 0) continue;
+      out.push({ slot: s, x: whole.x, y: whole.y, info: whole.customdata });
+    }
+    return out;
+  }
+
+  function stepOf(info, i) { return Array.isArray(info[i]) ? info[i][0] : info[i]; }
+
+  function indexAt(info, step) {
+    // Largest displayed index whose iteration is <= step (binary search).
+    var lo = 0, hi = info.length - 1;
+    if (stepOf(info, 0) > step) return 0;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (stepOf(info, mid) <= step) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  function totalSteps() {
+    var total = 0;
+    runs().forEach(function (r) { total = Math.max(total, stepOf(r.info, r.info.length - 1)); });
+    return total;
+  }
+
+  function render() {
+    var all = runs();
+    if (!all.length || !window.Plotly) return;
+    var step = state.step;
+    var contour = plot("contour"), surface = plot("surface3d");
+    var pathIdx = [], pointIdx = [], px = [], py = [], ptx = [], pty = [];
+    var zPath = [], zPoint = [];
+    var positions = [];
+    all.forEach(function (r) {
+      var i = indexAt(r.info, step);
+      positions.push({ run: r, i: i });
+      pathIdx.push(2 + 3 * r.slot);
+      pointIdx.push(3 + 3 * r.slot);
+      px.push(Array.prototype.slice.call(r.x, 0, i + 1));
+      py.push(Array.prototype.slice.call(r.y, 0, i + 1));
+      ptx.push([r.x[i]]);
+      pty.push([r.y[i]]);
+      if (surface) {
+        var z = surface.data[1 + 3 * r.slot].z;
+        zPath.push(Array.prototype.slice.call(z, 0, i + 1));
+        zPoint.push([z[i]]);
+      }
+    });
+    var indices = pathIdx.concat(pointIdx);
+    if (contour) {
+      window.Plotly.restyle(contour, { x: px.concat(ptx), y: py.concat(pty) }, indices);
+      arrows(contour, positions[0]);
+    }
+    if (surface) {
+      window.Plotly.restyle(surface, { x: px.concat(ptx), y: py.concat(pty), z: zPath.concat(zPoint) }, indices);
+    }
+    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), positions, step); });
+    label();
+  }
+
+  function arrows(gd, at) {
+    var meta = gd.layout.meta || {};
+    var scale = meta.arrow_scale || 0;
+    var row = at.run.info[at.i];
+    if (!Array.isArray(row)) return;
+    var x = at.run.x[at.i], y = at.run.y[at.i];
+    window.Plotly.relayout(gd, {
+      "annotations[0].ax": x, "annotations[0].ay": y,
+      "annotations[0].x": x + row[1] * scale, "annotations[0].y": y + row[2] * scale,
+      "annotations[1].ax": x, "annotations[1].ay": y,
+      "annotations[1].x": x + row[3], "annotations[1].y": y + row[4]
+    });
+  }
+
+  function markCurve(gd, positions, step) {
+    if (!gd) return;
+    if (gd.data[0] && gd.data[0].name === "data") return fittedLines(gd, positions);
+    var idx = [], xs = [], ys = [];
+    positions.forEach(function (p) {
+      var curve = gd.data[p.run.slot];
+      if (!curve || !curve.x || !curve.x.length) return;
+      var j = indexAt(curve.x, step);
+      idx.push(MAX_RUNS + p.run.slot);
+      xs.push([curve.x[j]]);
+      ys.push([curve.y[j]]);
+    });
+    if (idx.length) window.Plotly.restyle(gd, { x: xs, y: ys }, idx);
+  }
+
+  function fittedLines(gd, positions) {
+    var idx = [], ys = [];
+    positions.forEach(function (p) {
+      var line = gd.data[1 + p.run.slot];
+      if (!line || !line.meta) return;
+      var w = p.run.x[p.i], b = p.run.y[p.i];
+      var slope = w / line.meta.scale, intercept = b - w * line.meta.shift / line.meta.scale;
+      idx.push(1 + p.run.slot);
+      ys.push([slope * line.x[0] + intercept, slope * line.x[1] + intercept]);
+    });
+    if (idx.length) window.Plotly.restyle(gd, { y: ys }, idx);
+  }
+
+  function label() {
+    var stepEl = document.getElementById("player-step");
+    var totalEl = document.getElementById("player-total");
+    var scrub = document.getElementById("player-scrubber");
+    var play = document.getElementById("player-play");
+    if (stepEl) stepEl.textContent = String(state.step);
+    if (totalEl) totalEl.textContent = String(state.total);
+    if (scrub) { scrub.max = String(state.total); scrub.value = String(state.step); }
+    if (play) { play.textContent = state.playing ? "❚❚" : "▶"; play.setAttribute("aria-pressed", String(state.playing)); }
+  }
+
+  function tick(now) {
+    if (!state.playing) return;
+    var elapsed = now - state.t0;
+    var step = Math.min(state.total, Math.floor(state.s0 + (elapsed / DURATION_MS) * state.total * state.speed));
+    if (step !== state.step) { state.step = step; render(); }
+    if (step >= state.total) { state.playing = false; label(); return; }
+    state.raf = window.requestAnimationFrame(tick);
+  }
+
+  function play() {
+    state.total = totalSteps();
+    if (!state.total) return;
+    if (state.step >= state.total) { state.step = 0; render(); }
+    state.playing = true;
+    state.t0 = performance.now();
+    state.s0 = state.step;
+    label();
+    state.raf = window.requestAnimationFrame(tick);
+  }
+
+  function pause() {
+    state.playing = false;
+    if (state.raf) window.cancelAnimationFrame(state.raf);
+    label();
+  }
+
+  function seek(step) {
+    pause();
+    state.total = totalSteps();
+    state.step = Math.max(0, Math.min(state.total, step));
+    render();
+  }
+
+  function nudge(direction) {
+    // One displayed point back or forward (one iteration unless the path was thinned).
+    var all = runs();
+    if (!all.length) return;
+    var info = all[0].info, i = indexAt(info, state.step) + direction;
+    i = Math.max(0, Math.min(info.length - 1, i));
+    seek(direction > 0 && stepOf(info, i) <= state.step ? state.step + 1 : stepOf(info, i));
+  }
+
+  function toggle() { if (state.playing) pause(); else play(); }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    if (!target) return;
+    if (target.id === "player-play") toggle();
+    else if (target.id === "player-back") nudge(-1);
+    else if (target.id === "player-forward") nudge(1);
+    else if (target.id === "player-start") seek(0);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "player-scrubber") seek(parseInt(event.target.value, 10) || 0);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var tag = (event.target && event.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || (event.target && event.target.isContentEditable)) return;
+    if (event.key === " " || event.code === "Space") { event.preventDefault(); toggle(); }
+    else if (event.key === "ArrowLeft") { event.preventDefault(); nudge(-1); }
+    else if (event.key === "ArrowRight") { event.preventDefault(); nudge(1); }
+    else if (event.key === "Home") { event.preventDefault(); seek(0); }
+  });
+
+  window.descentLab = {
+    state: state,
+    play: play,
+    pause: pause,
+    seek: seek,
+    setSpeed: function (speed) {
+      var wasPlaying = state.playing;
+      if (wasPlaying) pause();
+      state.speed = speed > 0 ? speed : 1;
+      if (wasPlaying) play();
+    },
+    loaded: function () {
+      // New figures from the server show every run to its end: the player starts there.
+      pause();
+      state.total = totalSteps();
+      state.step = state.total;
+      label();
+    }
+  };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    player: {
+      load: function (figure) {
+        var meta = figure && figure.data && figure.data[1] && figure.data[1].customdata;
+        window.setTimeout(function () { window.descentLab.loaded(); }, 0);
+        return meta ? meta.length : 0;
+      },
+      speed: function (speed) {
+        window.descentLab.setSpeed(Number(speed) || 1);
+        return speed;
+      }
+    }
+  });
+})();
