@@ -5,7 +5,9 @@ and the server's partial updates both address runs by slot:
 
 - contour: trace 0 the map; for run slot s, trace 1 + 3s the whole path (faint), 2 + 3s the
   path so far, 3 + 3s the current point; then one trace of minima and one of exit marks.
-  Annotations 0 and 1 are the gradient and update arrows of slot 0.
+  Annotations 0 and 1 are the gradient and update arrows of slot 0. The whole-path trace's
+  customdata holds one row [step, grad x, grad y, update x, update y] per point, and
+  layout.meta.arrow_scale the gradient arrows' scale, so the player can redraw both arrows.
 - surface3d: trace 0 the surface; per slot 1 + 3s whole path, 2 + 3s so far, 3 + 3s point.
 - curves (loss, lr, gradient size): per slot, trace s the curve, MAX_RUNS + s the current point.
 - data fit: trace 0 the data; per slot, trace 1 + s the fitted line.
@@ -62,11 +64,15 @@ def run_view(trajectory, label: str, colour: str) -> RunView:
     exit_point = None
     end = len(params)
     if not inside.all() and trajectory.diverged_at is not None:
-        first_out = int(np.argmin(inside))
+        # Cut where the path leaves the window (after entering it, for a start off the map).
+        entered = int(np.argmax(inside))
+        left = np.flatnonzero(~inside[entered:])
+        first_out = entered + int(left[0]) if len(left) else len(params)
         end = max(first_out, 1)
-        if first_out > 0:
+        if 0 < first_out < len(params):
             exit_point = _edge_crossing(params[first_out - 1], params[first_out], surface.window)
-    stride = max(1, -(-end // MAX_POINTS))
+    # Every stride-th point and the last: at most MAX_POINTS in all.
+    stride = max(1, -(-(end - 1) // (MAX_POINTS - 1)))
     steps = np.arange(0, end, stride)
     if steps[-1] != end - 1:
         steps = np.append(steps, end - 1)
@@ -113,9 +119,10 @@ def surface_grid(surface_name: str, normalization: str, resolution: int):
 
 
 def height_scale(excess: np.ndarray) -> str:
-    """Linear heights for gentle surfaces; log heights when cliffs would hide the valley floor."""
+    """Linear heights for gentle surfaces; log heights when cliffs would hide the valley floor
+    (half the window lies below 1/12 of the tallest point: Rosenbrock's banana, Beale)."""
     median = float(np.median(excess))
-    return "log" if excess.max() > 30 * max(median, 1e-12) else "linear"
+    return "log" if excess.max() > 12 * max(median, 1e-12) else "linear"
 
 
 def heights(excess: np.ndarray, scale: str) -> np.ndarray:
@@ -153,7 +160,8 @@ def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
             "contours": {"coloring": "fill", "showlines": True},
             "line": {"width": 0.6, "color": "rgba(255,255,255,0.55)"},
             "showscale": False,
-            "hoverinfo": "skip",
+            # Hover (and so a click) reports the point: a click there starts a new descent.
+            "hovertemplate": "%{x:.3g}, %{y:.3g}<extra></extra>",
             "name": "loss",
         }
     ]
@@ -168,6 +176,7 @@ def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         yaxis={"title": {"text": y_name}, "range": [y0, y1], "showgrid": False, "zeroline": False},
         uirevision=f"{surface.name}:{_normalization(surface)}",
         annotations=_arrows(views[0] if views else None, surface, len(views[0].steps) - 1 if views else 0, lang),
+        meta={**layout["meta"], "arrow_scale": arrow_scale(views[0], surface) if views else 0.0},
         clickmode="event",
         hovermode="closest",
         margin={"l": 52, "r": 8, "t": 34, "b": 40},
@@ -199,7 +208,8 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
         "opacity": 0.45,
         "showlegend": False,
         "hoverinfo": "skip",
-        "customdata": view.steps.tolist(),
+        # The player (assets/player.js) redraws the contour's arrows from these rows.
+        "customdata": view.steps.tolist() if three_d else _arrow_rows(view),
     }
     so_far = {
         "type": kind,
@@ -229,6 +239,14 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
         "hoverinfo": "skip",
     }
     return [whole, so_far, point]
+
+
+def _arrow_rows(view: RunView) -> list[list[float]]:
+    """Per displayed point: [step, gradient x, gradient y, update x, update y]."""
+    return [
+        [int(step), *grad, *update]
+        for step, grad, update in zip(view.steps, view.grad.tolist(), view.update.tolist(), strict=True)
+    ]
 
 
 def _minima_trace(surface, lang: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine import RunConfig, SURFACES
+from engine import SURFACES, RunConfig, limits
 from engine.optimizers import OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_PARAMS
 
@@ -52,11 +52,11 @@ def config_from_controls(
             raise ValueError("start = needs both x and y (or both blank for the default start)")
         start = (start_x, start_y)
     if lr is None:
-        raise ValueError("lr = blank is not allowed: expected a number")
+        raise ValueError(f"lr = blank is not allowed: expected a number in [{limits.LR_MIN:g}, {limits.LR_MAX:g}]")
     if steps is None:
-        raise ValueError("steps = blank is not allowed: expected an integer")
+        raise ValueError(f"steps = blank is not allowed: expected an integer in [{limits.STEPS_MIN}, {limits.STEPS_MAX}]")
     if seed is None:
-        raise ValueError("seed = blank is not allowed: expected an integer")
+        raise ValueError(f"seed = blank is not allowed: expected an integer in [{limits.SEED_MIN}, {limits.SEED_MAX}]")
     return RunConfig(
         surface=surface,
         optimizer=optimizer,

@@ -9,6 +9,7 @@
   "use strict";
   var MAX_RUNS = 4;
   var DURATION_MS = 6000;
+  var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
 
   function plot(id) {
@@ -215,9 +216,16 @@
       state.speed = speed > 0 ? speed : 1;
       if (wasPlaying) play();
     },
-    loaded: function () {
+    loaded: function (expected, tries) {
       // New figures from the server show every run to its end: the player starts there.
+      // The graph draws asynchronously, so wait until it holds the new path.
       pause();
+      var all = runs();
+      var drawn = all.length ? all[0].x.length : 0;
+      if (drawn !== expected && (tries || 0) < 100) {
+        window.setTimeout(function () { window.descentLab.loaded(expected, (tries || 0) + 1); }, 50);
+        return;
+      }
       state.total = totalSteps();
       state.step = state.total;
       label();
@@ -227,9 +235,21 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     player: {
       load: function (figure) {
-        var meta = figure && figure.data && figure.data[1] && figure.data[1].customdata;
-        window.setTimeout(function () { window.descentLab.loaded(); }, 0);
-        return meta ? meta.length : 0;
+        // Fires for new server figures, and may fire again when the graph reports our own
+        // restyles: only genuinely new paths move the player back to the end.
+        var data = (figure && figure.data) || [];
+        var key = [];
+        for (var s = 0; s < MAX_RUNS; s++) {
+          var whole = data[1 + 3 * s];
+          var n = whole && whole.x ? whole.x.length : 0;
+          key.push(n, n ? whole.x[0] : 0, n ? whole.y[0] : 0, n ? whole.x[n - 1] : 0, n ? whole.y[n - 1] : 0);
+        }
+        key = key.join(",");
+        if (key !== lastKey) {
+          lastKey = key;
+          window.descentLab.loaded(key ? (data[1] && data[1].x ? data[1].x.length : 0) : 0, 0);
+        }
+        return key;
       },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);

@@ -103,6 +103,11 @@ class RunConfig:
             return self.start
         return SURFACES[self.surface].surface(self.normalization).default_start
 
+    def __hash__(self) -> int:
+        # The parameter mappings are read-only views, which Python does not hash: hash
+        # their items instead, so equal configs hash equal and can key a cache.
+        return hash(tuple(_hashable(getattr(self, name)) for name in self.__dataclass_fields__))
+
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed (and checked again)."""
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -127,3 +132,11 @@ def _integer(value: Any, name: str, low: int, high: int) -> int:
     if not (ok and low <= value <= high):
         raise ValueError(f"{name} = {value!r} is not allowed: expected an integer in [{low}, {high}]")
     return int(value)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict | MappingProxyType):
+        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    return value

@@ -86,7 +86,11 @@ class FitSurface:
         return np.broadcast_to(np.array([[suu, su], [su, 1.0]]), p.shape[:-1] + (2, 2)).copy()
 
     def batch_grad(self, p: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Gradient on each run's mini-batch: p (R, 2), index (R, B) rows of the data."""
+        """Gradient on each run's mini-batch: p (R, 2), index (R, B) rows of the data.
+
+        The per-point formula, summed over the batch's own points; the engine steps with the
+        same gradient computed from batch moments (batch_means and grad_from_means).
+        """
         u, y = self.features[index], self.targets[index]
         residual = p[:, :1] * u + p[:, 1:] - y
         out = np.empty_like(p)
@@ -94,10 +98,43 @@ class FitSurface:
         out[:, 1] = residual.mean(axis=1)
         return out
 
+    def batch_means(self, order: np.ndarray, batch_size: int) -> np.ndarray:
+        """The moments (mean u, mean u², mean y, mean u·y) of every batch of an order.
+
+        order (..., n) holds permutations of the data's rows; each is cut into consecutive
+        batches of batch_size points, the last one holding what is left. Returns shape
+        (..., ceil(n / batch_size), 4). A batch's loss and gradient depend on its points only
+        through these four means, so a step costs the same whatever the batch size.
+        """
+        u, y = self.features, self.targets
+        table = np.stack([u, u * u, y, u * y])  # (4, n)
+        starts = np.arange(0, self.n, batch_size)
+        sums = np.add.reduceat(np.take(table, order, axis=1), starts, axis=-1)  # (4, ..., slots)
+        counts = np.minimum(batch_size, self.n - starts)
+        return np.moveaxis(sums / counts, 0, -1)
+
+    @staticmethod
+    def grad_from_means(p: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """The gradient at points p (..., 2) of the loss over points with these moments.
+
+        means (..., 4) as from batch_means, broadcast against p's leading shape:
+        ∂L/∂w = w·mean(u²) + b·mean(u) − mean(u·y),  ∂L/∂b = w·mean(u) + b − mean(y).
+        """
+        su, suu, sy, suy = means[..., 0], means[..., 1], means[..., 2], means[..., 3]
+        out = np.empty(np.broadcast_shapes(p.shape, means.shape[:-1] + (2,)))
+        out[..., 0] = p[..., 0] * suu + p[..., 1] * su - suy
+        out[..., 1] = p[..., 0] * su + p[..., 1] - sy
+        return out
+
     @cached_property
     def minimiser(self) -> tuple[float, float]:
         """The least-squares solution (w*, b*), from the normal equations."""
         su, suu, sy, suy, _ = self._moments
+        if np.ptp(self.features) == 0:
+            raise ValueError(
+                f"every x equals {self.features[0]:g}: a line through constant x has no single "
+                "least-squares slope, so this data cannot be fitted"
+            )
         w, b = np.linalg.solve(np.array([[suu, su], [su, 1.0]]), np.array([suy, sy]))
         return float(w), float(b)
 

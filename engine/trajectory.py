@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -67,10 +68,7 @@ class Trajectory:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: plain lists and numbers, no NaN or inf anywhere."""
-        config = {f.name: getattr(self.config, f.name) for f in fields(self.config)}
-        config["optimizer_params"] = dict(self.config.optimizer_params)
-        config["scheduler_params"] = dict(self.config.scheduler_params)
-        config["start"] = list(self.config.start) if self.config.start is not None else None
+        config = {f.name: _plain(getattr(self.config, f.name)) for f in fields(self.config)}
         result = {
             "config": config,
             "params": self.params.tolist(),
@@ -85,3 +83,14 @@ class Trajectory:
             "param_names": list(self.param_names),
         }
         return result
+
+
+def _plain(value: Any) -> Any:
+    """value as plain JSON types: NumPy scalars to Python numbers, tuples to lists."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

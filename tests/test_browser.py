@@ -1,0 +1,118 @@
+"""What only a real browser shows: the dashboard reacting to a lecturer's clicks.
+
+Headless Chromium through dash_duo; WebGL is software-rendered (see conftest.py).
+"""
+
+import time
+
+import pytest
+
+from app import create_app
+from engine import SURFACES
+
+pytestmark = pytest.mark.browser
+
+FIGURE = "return document.querySelector('#{} .js-plotly-plot').{};"
+
+
+def start(dash_duo):
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_contains_text("#badges", "converged", timeout=20)
+
+
+def type_into(dash_duo, selector, text):
+    field = dash_duo.find_element(selector)
+    field.clear()
+    field.send_keys(text + "\n")
+
+
+def wait_until(condition, timeout=15.0, message="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def test_default_view_renders_every_view_with_webgl(dash_duo):
+    start(dash_duo)
+    assert dash_duo.driver.title == "Descent Lab"
+    # The 3D surface draws through WebGL: its canvas exists and the scene has data.
+    wait_until(lambda: dash_duo.driver.execute_script(FIGURE.format("surface3d", "data.length")) > 1)
+    assert dash_duo.find_elements("#surface3d canvas")
+    for graph in ("contour", "loss-graph", "lr-graph", "third-graph"):
+        assert dash_duo.driver.execute_script(FIGURE.format(graph, "data.length")) > 0
+    assert dash_duo.get_logs() == []
+
+
+def test_large_learning_rate_shows_diverged_badge(dash_duo):
+    start(dash_duo)
+    type_into(dash_duo, "#lr", "0.7")  # 2/λmax of the bowl is 2/3
+    dash_duo.wait_for_contains_text("#badges", "diverged at step", timeout=15)
+    # The picture keeps the surface's window.
+    assert dash_duo.driver.execute_script(FIGURE.format("contour", "layout.xaxis.range")) == [-5, 5]
+    assert dash_duo.get_logs() == []
+
+
+def test_standardizing_the_data_rounds_the_contours_and_converges(dash_duo):
+    start(dash_duo)
+    dash_duo.select_dcc_dropdown("#surface", value=f"{SURFACES['linreg'].title} (data-fit problem)")
+    dash_duo.wait_for_contains_text("#badges", "diverged", timeout=15)
+    raw_range = dash_duo.driver.execute_script(FIGURE.format("contour", "layout.xaxis.range"))
+    dash_duo.find_element("#normalization input[value='standard']").click()
+    dash_duo.wait_for_contains_text("#badges", "converged", timeout=15)
+    standard_range = dash_duo.driver.execute_script(FIGURE.format("contour", "layout.xaxis.range"))
+    assert standard_range != raw_range
+    # Raw w lives on a scale ~100x smaller than standardized w.
+    assert (standard_range[1] - standard_range[0]) > 10 * (raw_range[1] - raw_range[0])
+    assert dash_duo.get_logs() == []
+
+
+def test_play_advances_the_current_step_without_server_requests(dash_duo):
+    start(dash_duo)
+    wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    dash_duo.find_element("#player-play").click()
+    step = lambda: int(dash_duo.find_element("#player-step").text)  # noqa: E731
+    wait_until(lambda: step() < 100, message="playback to restart from step 0")
+    first = step()
+    wait_until(lambda: step() > first, message="the current step to advance")
+    # The path so far grows with the step.
+    so_far = dash_duo.driver.execute_script(FIGURE.format("contour", "data[2].x.length"))
+    assert 1 <= so_far <= 101
+    assert dash_duo.get_logs() == []
+
+
+def test_keyboard_steps_and_home(dash_duo):
+    start(dash_duo)
+    wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    body = dash_duo.find_element("body")
+    body.send_keys("\ue011")  # Home
+    wait_until(lambda: dash_duo.find_element("#player-step").text == "0", message="home")
+    body.send_keys("\ue014")  # right arrow
+    wait_until(lambda: dash_duo.find_element("#player-step").text == "1", message="step forward")
+
+
+def test_clicking_the_contour_moves_the_start_point(dash_duo):
+    start(dash_duo)
+    # Synthetic mouse moves in headless Chromium do not raise Plotly's hover, so the click is
+    # emitted the way Plotly does after a real one: a plotly_click event with the point.
+    dash_duo.driver.execute_script(
+        "document.querySelector('#contour .js-plotly-plot')"
+        ".emit('plotly_click', {points: [{x: -2.5, y: 1.5, curveNumber: 0}]});"
+    )
+    wait_until(lambda: dash_duo.find_element("#start-x").get_attribute("value") == "-2.5", message="start x")
+    assert dash_duo.find_element("#start-y").get_attribute("value") == "1.5"
+    wait_until(
+        lambda: dash_duo.driver.execute_script(FIGURE.format("contour", "data[1].x[0]")) == -2.5,
+        message="path to start at the clicked point",
+    )
+    assert dash_duo.get_logs() == []
+
+
+def test_bad_learning_rate_shows_message_and_keeps_view(dash_duo):
+    start(dash_duo)
+    type_into(dash_duo, "#lr", "100")
+    dash_duo.wait_for_contains_text("#lr-error", "lr = 100", timeout=10)
+    assert "[1e-05, 10]" in dash_duo.find_element("#lr-error").text
+    assert "converged" in dash_duo.find_element("#badges").text  # the last good view stays

@@ -1,0 +1,322 @@
+"""app.figures: trajectories in, finite Plotly figure dicts out, with the documented slots."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from app import figures
+from app.figures import MAX_POINTS, MAX_RUNS, PALETTE
+from engine import SURFACES, DataFit, RunConfig, simulate
+
+NORMALIZATIONS = ("none", "standard", "minmax")
+SURFACE_VARIANTS = [
+    (name, norm)
+    for name, problem in SURFACES.items()
+    for norm in (NORMALIZATIONS if isinstance(problem, DataFit) else ("none",))
+]
+
+
+def window_of(config: RunConfig):
+    return figures.surface_of(config).window
+
+
+def inside(points: np.ndarray, window) -> np.ndarray:
+    (x0, x1), (y0, y1) = window
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def on_edge(point, window, tolerance: float = 1e-9) -> bool:
+    (x0, x1), (y0, y1) = window
+    x, y = point
+    within = x0 - tolerance <= x <= x1 + tolerance and y0 - tolerance <= y <= y1 + tolerance
+    return within and min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) <= tolerance
+
+
+def view_of(config: RunConfig, label: str = "run", colour: str = PALETTE[0]):
+    trajectory = simulate(config)
+    return trajectory, figures.run_view(trajectory, label, colour)
+
+
+@pytest.fixture(scope="module")
+def diverged():
+    # The bowl's largest curvature is 3: plain gradient descent diverges for lr > 2/3.
+    return view_of(RunConfig(surface="bowl", lr=0.7, steps=100))
+
+
+# ---------------------------------------------------------------------------------------------
+# run_view: cutting and thinning
+# ---------------------------------------------------------------------------------------------
+
+
+def test_run_view_cuts_a_diverged_run_where_it_leaves_the_window(diverged):
+    trajectory, view = diverged
+    assert trajectory.diverged_at is not None
+    window = window_of(trajectory.config)
+    first_out = int(np.argmin(inside(trajectory.params, window)))
+    assert first_out > 0
+    assert inside(view.params, window).all()
+    np.testing.assert_array_equal(view.steps, np.arange(first_out))
+    np.testing.assert_array_equal(view.params, trajectory.params[:first_out])
+    np.testing.assert_array_equal(view.loss, trajectory.loss[:first_out])
+    assert np.isfinite(view.loss).all() and np.isfinite(view.grad).all()
+    # The exit mark is where the segment to the first outside point crosses the edge.
+    assert view.exit_point is not None
+    assert on_edge(view.exit_point, window)
+    a, b = trajectory.params[first_out - 1], trajectory.params[first_out]
+    fraction = np.dot(np.subtract(view.exit_point, a), b - a) / np.dot(b - a, b - a)
+    assert 0 <= fraction <= 1
+    np.testing.assert_allclose(a + fraction * (b - a), view.exit_point, atol=1e-9)
+    # The last displayed update is the one that left the window.
+    np.testing.assert_allclose(view.update[-1], b - a)
+
+
+def test_a_diverged_run_started_off_the_map_is_cut_where_it_leaves_again():
+    """A typed start may lie outside the window: the path comes in, then leaves; the cut is
+    at the leaving, not at the start."""
+    config = RunConfig(surface="bowl", lr=0.7, steps=100, start=(-9.0, 0.5))
+    trajectory, view = view_of(config)
+    window = window_of(config)
+    assert trajectory.diverged_at is not None and not inside(trajectory.params[0], window)[0]
+    assert len(view.steps) > 2
+    assert inside(view.params[1:], window).all()
+    assert view.exit_point is not None and on_edge(view.exit_point, window)
+    first_out_after = len(view.steps)
+    assert not inside(trajectory.params[first_out_after], window)[0]
+
+
+def test_a_diverged_run_that_never_enters_the_map_keeps_only_its_start():
+    config = RunConfig(surface="bowl", lr=5.0, steps=50, start=(-14.0, 11.0))
+    trajectory, view = view_of(config)
+    assert trajectory.diverged_at is not None
+    assert not inside(trajectory.params, window_of(config)).any()
+    assert view.steps.tolist() == [0]
+    assert view.exit_point is None
+
+
+def test_a_run_that_does_not_diverge_is_never_cut():
+    config = RunConfig(surface="bowl", lr=0.1, steps=100, start=(-9.0, 0.5))
+    trajectory, view = view_of(config)
+    assert trajectory.diverged_at is None
+    assert view.exit_point is None
+    np.testing.assert_array_equal(view.steps, np.arange(101))
+
+
+def test_run_view_thins_a_long_run_to_max_points_keeping_first_and_last():
+    config = RunConfig(surface="bowl", lr=0.01, steps=10_000)
+    trajectory, view = view_of(config)
+    assert len(trajectory.params) == 10_001
+    assert len(view.steps) <= MAX_POINTS
+    assert view.steps[0] == 0 and view.steps[-1] == 10_000
+    assert np.all(np.diff(view.steps) > 0)
+    np.testing.assert_array_equal(view.params, trajectory.params[view.steps])
+    np.testing.assert_array_equal(view.loss, trajectory.loss[view.steps])
+    assert len(view.lr) == len(view.grad) == len(view.update) == len(view.steps)
+    # Thinning is even: one stride between every kept point but the last.
+    assert len(set(np.diff(view.steps[:-1]).tolist())) == 1
+
+
+@pytest.mark.parametrize("points", [1, 2, 1999, 2000, 2001, 3999, 4000, 4001, 6000, 10_001])
+def test_thinning_never_shows_more_than_max_points(points):
+    config = RunConfig(surface="bowl", steps=1)
+    trajectory = SimpleNamespace(
+        config=config,
+        params=np.zeros((points, 2)),
+        loss=np.ones(points),
+        lr=np.full(points - 1, 0.1),
+        diverged_at=None,
+    )
+    view = figures.run_view(trajectory, "run", PALETTE[0])
+    assert len(view.steps) <= MAX_POINTS
+    assert view.steps[0] == 0 and view.steps[-1] == points - 1
+    if points <= MAX_POINTS:
+        assert len(view.steps) == points
+    else:
+        assert len(view.steps) > MAX_POINTS // 2  # thinned, not decimated
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrows and the player's data
+# ---------------------------------------------------------------------------------------------
+
+
+def test_arrow_scale_makes_the_largest_gradient_18_percent_of_the_diagonal():
+    config = RunConfig(surface="ravine", lr=0.05, steps=60)
+    _, view = view_of(config)
+    (x0, x1), (y0, y1) = window_of(config)
+    diagonal = np.hypot(x1 - x0, y1 - y0)
+    scale = figures.arrow_scale(view, figures.surface_of(config))
+    lengths = np.hypot(view.grad[:, 0], view.grad[:, 1]) * scale
+    assert lengths.max() == pytest.approx(0.18 * diagonal)
+    assert np.all(lengths <= 0.18 * diagonal * (1 + 1e-12))
+
+
+def test_arrow_scale_is_zero_without_any_gradient():
+    surface = SURFACES["bowl"].surface("none")
+    config = RunConfig(surface="bowl", start=surface.global_minimum.point, steps=5)
+    _, view = view_of(config)
+    assert figures.arrow_scale(view, surface) == 0.0
+    fig = figures.contour_figure(surface, [view])
+    json.dumps(fig, allow_nan=False)
+
+
+def test_contour_arrows_and_player_rows_agree():
+    """The server draws the arrows at the last point; the player redraws them from the
+    whole path's customdata rows and layout.meta.arrow_scale (assets/player.js)."""
+    config = RunConfig(surface="himmelblau", optimizer="adam", lr=0.1, steps=80)
+    _, view = view_of(config)
+    surface = figures.surface_of(config)
+    fig = figures.contour_figure(surface, [view])
+    rows = fig["data"][1]["customdata"]
+    scale = fig["layout"]["meta"]["arrow_scale"]
+    assert scale == pytest.approx(figures.arrow_scale(view, surface))
+    assert [row[0] for row in rows] == view.steps.tolist()
+    np.testing.assert_allclose([row[1:3] for row in rows], view.grad)
+    np.testing.assert_allclose([row[3:5] for row in rows], view.update)
+    gradient, update = fig["layout"]["annotations"]
+    x, y = fig["data"][1]["x"][-1], fig["data"][1]["y"][-1]
+    last = rows[-1]
+    assert (gradient["ax"], gradient["ay"]) == (x, y)
+    assert gradient["x"] == pytest.approx(x + last[1] * scale)
+    assert gradient["y"] == pytest.approx(y + last[2] * scale)
+    assert (update["x"], update["y"]) == (pytest.approx(x + last[3]), pytest.approx(y + last[4]))
+    # The so-far trace keeps plain step numbers for its hover text.
+    assert fig["data"][2]["customdata"] == view.steps.tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Grids and heights
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "normalization"), SURFACE_VARIANTS)
+def test_surface_grid_puts_the_global_minimum_at_zero(name, normalization):
+    surface = SURFACES[name].surface(normalization)
+    xs, ys, excess = figures.surface_grid(name, normalization, figures.CONTOUR_GRID)
+    (x0, x1), (y0, y1) = surface.window
+    assert (xs[0], xs[-1], ys[0], ys[-1]) == (x0, x1, y0, y1)
+    assert excess.shape == (len(ys), len(xs))
+    assert np.isfinite(excess).all() and excess.min() >= 0
+    # Nothing in the window lies below the listed global minimum (the clip hides nothing) ...
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1)
+    best = surface.global_minimum.value
+    raw = surface.value(grid) - best
+    assert raw.min() >= -1e-9 * max(raw.max(), 1.0)
+    # ... and the minimum itself sits at height 0.
+    assert float(surface.value(np.array(surface.global_minimum.point))) == pytest.approx(
+        best, abs=1e-9
+    )
+    fine = figures.surface_grid(name, normalization, 201)[2]
+    assert fine.min() <= 1e-2 * fine.max()
+
+
+def test_height_scale_logs_cliffs_and_keeps_gentle_surfaces_linear():
+    def scale(name):
+        return figures.height_scale(figures.surface_grid(name, "none", figures.SURFACE_GRID)[2])
+
+    assert scale("rosenbrock") == "log"
+    assert scale("beale") == "log"
+    assert scale("bowl") == "linear"
+    assert scale("rastrigin") == "linear"
+    excess = np.array([0.0, 1.0, 99.0])
+    np.testing.assert_allclose(figures.heights(excess, "log"), np.log1p(excess))
+    np.testing.assert_array_equal(figures.heights(excess, "linear"), excess)
+
+
+def test_surface3d_uses_log_heights_on_rosenbrock_and_keeps_the_path_in_the_box():
+    config = RunConfig(surface="rosenbrock", optimizer="adam", lr=0.05, steps=200)
+    _, view = view_of(config)
+    fig = figures.surface3d_figure(figures.surface_of(config), [view])
+    z_axis = fig["layout"]["scene"]["zaxis"]
+    assert z_axis["title"]["text"].startswith("log(1 + ")
+    top = z_axis["range"][1]
+    path_z = np.array(fig["data"][1]["z"])
+    assert np.all(path_z >= 0) and np.all(path_z <= top)
+    assert fig["data"][1]["z"] == fig["data"][2]["z"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole figures
+# ---------------------------------------------------------------------------------------------
+
+
+def _assert_clean(fig: dict) -> None:
+    json.dumps(fig, allow_nan=False)
+    go.Figure(fig)
+
+
+def test_figures_without_runs_have_every_slot_empty():
+    bowl = SURFACES["bowl"].surface("none")
+    contour = figures.contour_figure(bowl, [])
+    surface3d = figures.surface3d_figure(bowl, [])
+    curves = [figures.curve_figure(kind, []) for kind in ("loss", "lr", "grad_norm")]
+    problem = SURFACES["linreg"]
+    fit = figures.data_fit_figure(problem, [], [])
+    for fig in (contour, surface3d, *curves, fit):
+        _assert_clean(fig)
+    assert len(contour["data"]) == 1 + 3 * MAX_RUNS + 2
+    assert all(len(trace["x"]) == 0 for trace in contour["data"][1 : 1 + 3 * MAX_RUNS])
+    assert [a["visible"] for a in contour["layout"]["annotations"]] == [False, False]
+    assert contour["layout"]["meta"]["arrow_scale"] == 0.0
+    assert len(surface3d["data"]) == 1 + 3 * MAX_RUNS
+    for fig in curves:
+        assert len(fig["data"]) == 2 * MAX_RUNS and all(len(t["x"]) == 0 for t in fig["data"])
+    assert len(fit["data"]) == 1 + MAX_RUNS and len(fit["data"][0]["x"]) == problem.n
+
+
+def test_curves_floor_zero_on_log_axes_and_follow_the_schedule():
+    config = RunConfig(surface="bowl", lr=0.1, steps=40, scheduler="step", start=(0.0, 0.0))
+    _, view = view_of(config)
+    loss = figures.curve_figure("loss", [view])
+    assert loss["layout"]["yaxis"]["type"] == "log"
+    assert min(loss["data"][0]["y"]) == 1e-16  # loss 0 at the minimum, drawn at the floor
+    lr = figures.curve_figure("lr", [view])
+    assert lr["layout"]["yaxis"]["type"] == "linear"
+    rates = lr["data"][0]["y"]
+    assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.1 * 0.1**3)
+    assert lr["data"][MAX_RUNS]["x"] == [40] and lr["data"][MAX_RUNS]["y"] == [rates[-1]]
+    for fig in (loss, lr):
+        _assert_clean(fig)
+
+
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_data_fit_lines_are_the_fitted_line_in_raw_units(normalization):
+    problem = SURFACES["linreg"]
+    config = RunConfig(surface="linreg", normalization=normalization, lr=0.05, steps=50)
+    _, view = view_of(config)
+    fig = figures.data_fit_figure(problem, [view], [normalization])
+    _assert_clean(fig)
+    line = fig["data"][1]
+    slope, intercept = problem.line(view.params[-1], normalization)
+    x = np.array(line["x"])
+    np.testing.assert_allclose(line["y"], slope * x + intercept)
+    # The player's formula (assets/player.js) gives the same line from (w, b) and the meta.
+    w, b = view.params[-1]
+    shift, scale = line["meta"]["shift"], line["meta"]["scale"]
+    np.testing.assert_allclose(line["y"], (w / scale) * x + (b - w * shift / scale))
+
+
+def test_four_runs_fill_four_slots_in_four_colours():
+    bowl = SURFACES["bowl"].surface("none")
+    views = [
+        view_of(RunConfig(surface="bowl", lr=lr, steps=30), f"lr {lr}", PALETTE[i])[1]
+        for i, lr in enumerate((0.1, 0.2, 0.3, 0.7))
+    ]
+    contour = figures.contour_figure(bowl, views)
+    _assert_clean(contour)
+    names = [contour["data"][2 + 3 * s]["name"] for s in range(MAX_RUNS)]
+    assert names == ["lr 0.1", "lr 0.2", "lr 0.3", "lr 0.7"]
+    colours = [contour["data"][2 + 3 * s]["line"]["color"] for s in range(MAX_RUNS)]
+    assert colours == list(PALETTE)
+
+
+def test_korean_titles():
+    bowl = SURFACES["bowl"].surface("none")
+    fig = figures.contour_figure(bowl, [], lang="ko")
+    assert fig["layout"]["title"]["text"] == "등고선 지도"
+    assert fig["layout"]["meta"]["lang"] == "ko"
