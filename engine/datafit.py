@@ -5,7 +5,8 @@
 
 (w, b) live in the space the optimizer sees: after the chosen normalization of x.
 Full-data loss, gradient and Hessian come from the data's moments (O(1) per point of the
-plane); a mini-batch gradient sums over the batch's own points.
+plane); a mini-batch gradient comes the same way from the batch's own moments, summed over its
+points once per batch (batch_means), so a step costs the same whatever the batch size.
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ class FitSurface:
         ∂L/∂w = w·mean(u²) + b·mean(u) − mean(u·y),  ∂L/∂b = w·mean(u) + b − mean(y).
         """
         su, suu, sy, suy = means[..., 0], means[..., 1], means[..., 2], means[..., 3]
-        out = np.empty(np.broadcast_shapes(p.shape, means.shape[:-1] + (2,)))
+        if means.ndim <= p.ndim and means.shape[:-1] in (p.shape[:-1], (1,) * (means.ndim - 1)):
+            out = np.empty(p.shape)  # the engine's case, without the cost of broadcast_shapes
+        else:
+            out = np.empty(np.broadcast_shapes(p.shape, means.shape[:-1] + (2,)))
         out[..., 0] = p[..., 0] * suu + p[..., 1] * su - suy
         out[..., 1] = p[..., 0] * su + p[..., 1] - sy
         return out

@@ -22,7 +22,7 @@ from engine import limits
 from engine.catalog import SURFACES
 from engine.config import RunConfig
 from engine.optimizers import OPTIMIZERS, resolve_optimizer, stack_hyper
-from engine.outcome import VISIBLE, diagnose_many
+from engine.outcome import VISIBLE, diagnose_many, recent_move, tail_iterates
 from engine.schedules import Plateau, learning_rates, resolve_schedule
 from engine.trajectory import Trajectory
 
@@ -50,21 +50,31 @@ def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
 
 
 def _group_key(config: RunConfig) -> tuple:
-    shared_flags = tuple(
+    """Runs with equal keys advance together.
+
+    Besides what shapes the arrays (surface, batch size, steps), a group shares the
+    optimizer's flags, which choose its code path, and Adam's betas: Adam raises them to the
+    step count, and Python's float power (C's pow, used for a value shared by the group) and
+    NumPy's array power (used for per-run values) differ in the last bit for some steps, so
+    a run would otherwise depend on the company it keeps.
+    """
+    shared = tuple(
         (name, value)
-        for name, value in sorted(resolve_optimizer(config.optimizer, config.optimizer_params).items())
-        if isinstance(value, bool)
+        for name, value in sorted(
+            resolve_optimizer(config.optimizer, config.optimizer_params).items()
+        )
+        if isinstance(value, bool) or name == "betas"
     )
     plateau_mode = None
     if config.scheduler == "plateau":
-        plateau_mode = resolve_schedule("plateau", config.lr, config.steps, config.scheduler_params)[
-            "threshold_mode"
-        ]
+        plateau_mode = resolve_schedule(
+            "plateau", config.lr, config.steps, config.scheduler_params
+        )["threshold_mode"]
     return (
         config.surface,
         config.normalization,
         config.optimizer,
-        shared_flags,
+        shared,
         _batch_size(config),
         config.steps,
         config.scheduler == "plateau",
@@ -183,11 +193,6 @@ def _optimizer_hyper(configs: list[RunConfig]) -> dict:
         hyper = stack_hyper(configs[0].optimizer, [first])  # shared: every value a scalar
     else:
         hyper = stack_hyper(configs[0].optimizer, [c.optimizer_params for c in configs])
-    if "betas" in hyper:
-        # Adam raises its betas to the step count. Python's float power (C's pow) and NumPy's
-        # array power differ in the last bit for some steps, so a run would depend on whether
-        # its group shares its betas (a scalar) or not (an array): always use arrays.
-        hyper["betas"] = tuple(np.asarray(b, dtype=float).reshape(-1, 1) for b in hyper["betas"])
     return hyper
 
 
@@ -267,9 +272,9 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
         counted = overshot & (np.arange(taken)[:, None] < kept)
         outcomes = diagnose_many(
             final_params=params[taken],
-            last_move=params[taken] - params[taken - 1],
+            recent_move=recent_move(params),
             first_loss=loss[0],
-            final_loss=loss[taken],
+            tail_loss=loss[-tail_iterates(taken) :].min(axis=0),
             overshoots=overshot.T,
             start_grad_norm=np.hypot(*grad_fn(start).T),
             final_grad_norm=np.hypot(*final_grads.T),

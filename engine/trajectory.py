@@ -20,7 +20,8 @@ class Trajectory:
     lr (k,): rate each update used.  grad (k, 2): gradient each update used (the mini-batch one
     on linreg).  epoch (k,): the epoch each update belongs to.  k is config.steps, or fewer
     when the run diverged: then diverged_at is the index of the first iterate that left every
-    sane bound, and params stops just before it.
+    sane bound, and params stops just before it. The arrays are read-only (often views into
+    the arrays of every run simulated together).
     """
 
     config: RunConfig

@@ -129,7 +129,9 @@ def test_cyclic_rate_kicks_the_run_out_of_the_pothole():
     assert left > settled and run.lr[left - 1] > 0.25  # ... until the rising rate kicks it out
     assert to_basin[-1] < 1e-3  # and it ends at the bottom of the deep basin
     # The same start and the same base rate, held constant, stays in the pothole.
-    constant = simulate(examples.TRAP_ESCAPES_CYCLIC.replace(scheduler="constant", scheduler_params={}))
+    constant = simulate(
+        examples.TRAP_ESCAPES_CYCLIC.replace(scheduler="constant", scheduler_params={})
+    )
     assert constant.outcome == "local_minimum"
 
 
@@ -153,36 +155,76 @@ def mixed_configs() -> list[RunConfig]:
         RunConfig(surface="bowl", lr=0.3, steps=120, start=(2.0, -1.0)),
         RunConfig(surface="ravine", optimizer="momentum", lr=0.02, steps=150),
         RunConfig(
-            surface="ravine", optimizer="momentum", lr=0.02, steps=150,
+            surface="ravine",
+            optimizer="momentum",
+            lr=0.02,
+            steps=150,
             optimizer_params={"momentum": 0.5, "dampening": 0.1},
         ),
         RunConfig(surface="ravine", optimizer="nesterov", lr=0.04, steps=150),
         RunConfig(surface="rosenbrock", optimizer="adam", lr=0.05, steps=300),
         RunConfig(
-            surface="rosenbrock", optimizer="adam", lr=0.02, steps=300,
+            surface="rosenbrock",
+            optimizer="adam",
+            lr=0.02,
+            steps=300,
             optimizer_params={"betas": (0.8, 0.99)},
         ),
         RunConfig(
-            surface="rosenbrock", optimizer="adam", lr=0.01, steps=300,
+            surface="rosenbrock",
+            optimizer="adam",
+            lr=0.01,
+            steps=300,
             optimizer_params={"betas": (0.95, 0.9), "eps": 1e-6},
         ),
-        RunConfig(surface="rosenbrock", optimizer="adam", lr=0.01, steps=300,
-                  optimizer_params={"amsgrad": True}),
+        RunConfig(
+            surface="rosenbrock",
+            optimizer="adam",
+            lr=0.01,
+            steps=300,
+            optimizer_params={"amsgrad": True},
+        ),
         RunConfig(surface="rosenbrock", lr=10.0, steps=300),  # diverges at once
         RunConfig(surface="beale", optimizer="rmsprop", lr=0.01, steps=200),
-        RunConfig(surface="beale", optimizer="rmsprop", lr=0.01, steps=200,
-                  optimizer_params={"centered": True, "momentum": 0.5}),
+        RunConfig(
+            surface="beale",
+            optimizer="rmsprop",
+            lr=0.01,
+            steps=200,
+            optimizer_params={"centered": True, "momentum": 0.5},
+        ),
         RunConfig(surface="himmelblau", optimizer="adagrad", lr=0.5, steps=200),
-        RunConfig(surface="himmelblau", optimizer="adagrad", lr=0.3, steps=200,
-                  optimizer_params={"lr_decay": 0.01}),
-        RunConfig(surface="trap", lr=0.3, steps=200, scheduler="plateau",
-                  scheduler_params={"patience": 3}),
-        RunConfig(surface="trap", lr=0.3, steps=200, scheduler="plateau",
-                  scheduler_params={"patience": 12, "factor": 0.5}),
-        RunConfig(surface="trap", lr=0.5, steps=200, scheduler="plateau",
-                  scheduler_params={"patience": 5, "cooldown": 3, "threshold_mode": "abs"}),
-        RunConfig(surface="trap", lr=0.02, steps=200, scheduler="cyclic",
-                  scheduler_params={"max_lr": 1.0, "step_size_up": 50}),
+        RunConfig(
+            surface="himmelblau",
+            optimizer="adagrad",
+            lr=0.3,
+            steps=200,
+            optimizer_params={"lr_decay": 0.01},
+        ),
+        RunConfig(
+            surface="trap", lr=0.3, steps=200, scheduler="plateau", scheduler_params={"patience": 3}
+        ),
+        RunConfig(
+            surface="trap",
+            lr=0.3,
+            steps=200,
+            scheduler="plateau",
+            scheduler_params={"patience": 12, "factor": 0.5},
+        ),
+        RunConfig(
+            surface="trap",
+            lr=0.5,
+            steps=200,
+            scheduler="plateau",
+            scheduler_params={"patience": 5, "cooldown": 3, "threshold_mode": "abs"},
+        ),
+        RunConfig(
+            surface="trap",
+            lr=0.02,
+            steps=200,
+            scheduler="cyclic",
+            scheduler_params={"max_lr": 1.0, "step_size_up": 50},
+        ),
         RunConfig(surface="trap", lr=0.5, steps=200, scheduler="cosine"),
         RunConfig(surface="trap", lr=0.5, steps=200, scheduler="cosine_restarts"),
         RunConfig(surface="rastrigin", lr=0.01, steps=200, scheduler="onecycle"),
@@ -194,10 +236,24 @@ def mixed_configs() -> list[RunConfig]:
         RunConfig(**lin, lr=0.1, steps=200, batch_size=1, seed=3),
         RunConfig(**lin, lr=0.1, steps=200, batch_size=100),  # full batch
         RunConfig(**lin, lr=0.1, steps=200),
-        RunConfig(**lin, lr=0.5, steps=200, batch_size=8, seed=4, scheduler="plateau",
-                  scheduler_params={"patience": 2}),
-        RunConfig(**lin, lr=0.5, steps=200, batch_size=8, seed=5, scheduler="plateau",
-                  scheduler_params={"patience": 0, "factor": 0.3}),
+        RunConfig(
+            **lin,
+            lr=0.5,
+            steps=200,
+            batch_size=8,
+            seed=4,
+            scheduler="plateau",
+            scheduler_params={"patience": 2},
+        ),
+        RunConfig(
+            **lin,
+            lr=0.5,
+            steps=200,
+            batch_size=8,
+            seed=5,
+            scheduler="plateau",
+            scheduler_params={"patience": 0, "factor": 0.3},
+        ),
         RunConfig(**lin, optimizer="momentum", lr=0.05, steps=200, batch_size=16, seed=6),
         RunConfig(surface="linreg", lr=0.1, steps=200),  # raw x: diverges
         RunConfig(surface="linreg", normalization="minmax", lr=0.5, steps=200, batch_size=10),
@@ -219,8 +275,9 @@ def test_simulate_many_does_not_depend_on_order_or_company():
     forward = simulate_many(configs)
     backward = simulate_many(configs[::-1])[::-1]
     doubled = simulate_many(configs + configs)
-    for a, b, c, d in zip(forward, backward, doubled[: len(configs)], doubled[len(configs) :],
-                          strict=True):
+    for a, b, c, d in zip(
+        forward, backward, doubled[: len(configs)], doubled[len(configs) :], strict=True
+    ):
         assert_same_run(a, b)
         assert_same_run(a, c)
         assert_same_run(a, d)
@@ -261,15 +318,22 @@ def test_full_batch_gradient_and_sgd_step(surface):
     s = surface_of(config)
     np.testing.assert_allclose(run.grad, s.grad(run.params[:-1]), rtol=1e-14, atol=0)
     np.testing.assert_allclose(run.lr, 1e-3)
-    np.testing.assert_allclose(np.diff(run.params, axis=0), -run.lr[:, None] * run.grad,
-                               rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(
+        np.diff(run.params, axis=0), -run.lr[:, None] * run.grad, rtol=1e-9, atol=1e-15
+    )
 
 
 def test_momentum_steps_replay_from_the_gradients():
     """torch.optim.SGD(momentum, dampening): buf = g on step 1, then mu*buf + (1-d)*g."""
     mu, damp = 0.8, 0.25
-    config = RunConfig(surface="ravine", optimizer="momentum", lr=0.01, steps=60,
-                       optimizer_params={"momentum": mu, "dampening": damp}, scheduler="cosine")
+    config = RunConfig(
+        surface="ravine",
+        optimizer="momentum",
+        lr=0.01,
+        steps=60,
+        optimizer_params={"momentum": mu, "dampening": damp},
+        scheduler="cosine",
+    )
     run = simulate(config)
     p = np.array(run.params[0])
     buf = None
@@ -283,9 +347,15 @@ def test_momentum_steps_replay_from_the_gradients():
 def test_adam_steps_replay_with_a_schedule():
     """The rate of update t is lr[t] (a cyclic schedule makes an off-by-one visible)."""
     b1, b2, eps = 0.9, 0.99, 1e-8
-    config = RunConfig(surface="rosenbrock", optimizer="adam", lr=0.01, steps=80,
-                       optimizer_params={"betas": (b1, b2)}, scheduler="cyclic",
-                       scheduler_params={"step_size_up": 7})
+    config = RunConfig(
+        surface="rosenbrock",
+        optimizer="adam",
+        lr=0.01,
+        steps=80,
+        optimizer_params={"betas": (b1, b2)},
+        scheduler="cyclic",
+        scheduler_params={"step_size_up": 7},
+    )
     run = simulate(config)
     m = v = np.zeros(2)
     p = np.array(run.params[0])
@@ -311,16 +381,36 @@ def test_epochs_of_mini_batches():
 def diverging_configs() -> list[RunConfig]:
     return [
         RunConfig(surface="rosenbrock", lr=10.0, steps=200),
-        RunConfig(surface="bowl", optimizer="momentum", lr=1.0, steps=300,
-                  optimizer_params={"momentum": 0.999}),
-        RunConfig(surface="rosenbrock", optimizer="momentum", lr=1.0, steps=300,
-                  optimizer_params={"momentum": 0.999}),
-        RunConfig(surface="rosenbrock", optimizer="adam", lr=10.0, steps=300,
-                  optimizer_params={"eps": 1e-12}),
+        RunConfig(
+            surface="bowl",
+            optimizer="momentum",
+            lr=1.0,
+            steps=300,
+            optimizer_params={"momentum": 0.999},
+        ),
+        RunConfig(
+            surface="rosenbrock",
+            optimizer="momentum",
+            lr=1.0,
+            steps=300,
+            optimizer_params={"momentum": 0.999},
+        ),
+        RunConfig(
+            surface="rosenbrock",
+            optimizer="adam",
+            lr=10.0,
+            steps=300,
+            optimizer_params={"eps": 1e-12},
+        ),
         RunConfig(surface="linreg", lr=10.0, steps=300, batch_size=1),
         RunConfig(surface="beale", optimizer="nesterov", lr=10.0, steps=300),
-        RunConfig(surface="himmelblau", optimizer="rmsprop", lr=10.0, steps=300,
-                  optimizer_params={"centered": True, "eps": 1e-12}),
+        RunConfig(
+            surface="himmelblau",
+            optimizer="rmsprop",
+            lr=10.0,
+            steps=300,
+            optimizer_params={"centered": True, "eps": 1e-12},
+        ),
     ]
 
 
@@ -372,9 +462,16 @@ def test_to_frame_has_one_row_per_iterate(tmp_path):
 
 
 def test_to_dict_is_plain_json():
-    config = RunConfig(surface="ravine", optimizer="adam", lr=np.float64(0.05), steps=20,
-                       optimizer_params={"betas": [0.9, 0.99]}, scheduler="cosine_restarts",
-                       scheduler_params={"T_0": np.int64(5)}, start=(np.float32(1.0), -1))
+    config = RunConfig(
+        surface="ravine",
+        optimizer="adam",
+        lr=np.float64(0.05),
+        steps=20,
+        optimizer_params={"betas": [0.9, 0.99]},
+        scheduler="cosine_restarts",
+        scheduler_params={"T_0": np.int64(5)},
+        start=(np.float32(1.0), -1),
+    )
     data = simulate(config).to_dict()
     back = json.loads(json.dumps(data, allow_nan=False))
     assert back == data
@@ -396,8 +493,17 @@ def test_trajectory_arrays_are_read_only():
 class ReferencePlateau:
     """torch.optim.lr_scheduler.ReduceLROnPlateau(mode='min'), from its documentation."""
 
-    def __init__(self, lr, factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        lr,
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         self.lr, self.factor, self.patience = lr, factor, patience
         self.threshold, self.mode, self.cooldown = threshold, threshold_mode, cooldown
         self.min_lr, self.eps = min_lr, eps
@@ -423,15 +529,43 @@ class ReferencePlateau:
 
 
 PLATEAU_RUNS = [
-    RunConfig(surface="trap", lr=0.3, steps=300, scheduler="plateau",
-              scheduler_params={"patience": 4, "factor": 0.5}),
-    RunConfig(surface="rastrigin", lr=0.02, steps=300, scheduler="plateau",
-              scheduler_params={"patience": 2, "cooldown": 3, "threshold": 0.01,
-                                "threshold_mode": "abs", "min_lr": 0.001}),
-    RunConfig(surface="bowl", optimizer="momentum", lr=0.3, steps=300, scheduler="plateau",
-              scheduler_params={"patience": 0, "factor": 0.7}),
-    RunConfig(surface="linreg", normalization="standard", lr=0.9, batch_size=8, steps=300,
-              scheduler="plateau", scheduler_params={"patience": 1, "factor": 0.5}),
+    RunConfig(
+        surface="trap",
+        lr=0.3,
+        steps=300,
+        scheduler="plateau",
+        scheduler_params={"patience": 4, "factor": 0.5},
+    ),
+    RunConfig(
+        surface="rastrigin",
+        lr=0.02,
+        steps=300,
+        scheduler="plateau",
+        scheduler_params={
+            "patience": 2,
+            "cooldown": 3,
+            "threshold": 0.01,
+            "threshold_mode": "abs",
+            "min_lr": 0.001,
+        },
+    ),
+    RunConfig(
+        surface="bowl",
+        optimizer="momentum",
+        lr=0.3,
+        steps=300,
+        scheduler="plateau",
+        scheduler_params={"patience": 0, "factor": 0.7},
+    ),
+    RunConfig(
+        surface="linreg",
+        normalization="standard",
+        lr=0.9,
+        batch_size=8,
+        steps=300,
+        scheduler="plateau",
+        scheduler_params={"patience": 1, "factor": 0.5},
+    ),
 ]
 
 
@@ -461,8 +595,9 @@ def spec_values(spec):
     high = spec.high if spec.high is not None else 100.0
     if spec.kind == "int":
         return st.integers(int(math.ceil(low)), int(min(high, 500)))
-    number = st.floats(low, min(high, 100.0), exclude_min=spec.low_open,
-                       exclude_max=spec.high_open or high > 100.0)
+    number = st.floats(
+        low, min(high, 100.0), exclude_min=spec.low_open, exclude_max=spec.high_open or high > 100.0
+    )
     if spec.kind == "pair":
         return st.tuples(number, number)
     return number
@@ -490,7 +625,9 @@ def run_configs(draw):
         fields["batch_size"] = draw(st.none() | st.integers(1, 100))
     window = SURFACES[surface].surface(fields.get("normalization", "none")).window
     if draw(st.booleans()):
-        fields["start"] = tuple(draw(st.floats(lo - (hi - lo), hi + (hi - lo))) for lo, hi in window)
+        fields["start"] = tuple(
+            draw(st.floats(lo - (hi - lo), hi + (hi - lo))) for lo, hi in window
+        )
     try:
         return RunConfig(
             surface=surface,
