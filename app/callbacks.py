@@ -5,12 +5,16 @@ No module-level mutable state: any worker process can answer any request.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+import pandas as pd
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from app import figures
-from app.i18n import t
+from app.i18n import LANGUAGES, t
+from app.lessons import LESSONS
 from app.runs import (
     config_from_controls,
     config_from_dict,
@@ -19,6 +23,7 @@ from app.runs import (
     params_from_controls,
     run_labels,
 )
+from app.urlstate import ViewState, canonical, decode, encode
 from engine import SURFACES, limits, simulate_many
 from engine.datafit import DataFit
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
@@ -26,6 +31,68 @@ from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates, 
 
 MAX_PINNED = figures.MAX_RUNS - 1
 ERROR_SLOTS = ("lr", "steps", "seed", "start", "batch_size", "params")
+ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
+
+
+def url_search(result: dict, flags: dict) -> str:
+    """The query string for what is on screen, so the link reopens exactly this view.
+
+    A lesson's own runs keep the short ?preset= link; once anything changes, the URL spells
+    out the settings (the lesson was the starting point).
+    """
+    current = config_from_dict(result["config"])
+    pinned = tuple(result["pinned_configs"])
+    preset = flags.get("preset")
+    lesson = LESSONS.get(preset)
+    if lesson is None or tuple(map(canonical, lesson.runs)) != tuple(map(canonical, (*pinned, current))):
+        preset = None
+    state = ViewState(
+        current=current,
+        pinned=pinned,
+        lang=flags.get("lang", "en"),
+        embed=bool(flags.get("embed")),
+        preset=preset,
+    )
+    query = encode(state)
+    return f"?{query}" if query else ""
+
+
+def navigation_target(trigger, preset, lang, search, flags) -> str:
+    """Where a lesson or language choice leads: a fresh page built from its URL."""
+    flags = flags or {}
+    if trigger == "preset" and preset in LESSONS:
+        query = {"preset": preset}
+        if flags.get("lang", "en") != "en":
+            query["lang"] = flags["lang"]
+        if flags.get("embed"):
+            query["embed"] = "1"
+        return "/?" + urlencode(query)
+    if trigger == "lang" and lang in LANGUAGES:
+        state, _ = decode((search or "").lstrip("?"))
+        query = encode(dataclasses.replace(state, lang=lang))
+        return f"/?{query}" if query else "/"
+    return no_update
+
+
+def trajectories_csv(current, pinned) -> str | None:
+    """Every run on screen, one row per step, as CSV text (via pandas)."""
+    if not current:
+        return None
+    configs = []
+    for data in [*(pinned or [])[:MAX_PINNED], current]:
+        try:
+            configs.append(config_from_dict(data))
+        except (ValueError, TypeError):
+            continue
+    labels = run_labels([config_to_dict(c) for c in configs])
+    frames = []
+    for index, (trajectory, label) in enumerate(zip(simulate_many(configs), labels, strict=True)):
+        frame = trajectory.to_frame()
+        frame.insert(0, "run", index + 1)
+        frame.insert(1, "label", label)
+        frame["outcome"] = trajectory.outcome
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
 
 
 def compute_views(
@@ -63,7 +130,7 @@ def compute_views(
             candidate = config_from_dict(data)
         except (ValueError, TypeError):
             continue  # a stale pin (e.g. from an older version) is dropped, not fatal
-        if candidate.surface == config.surface and candidate.normalization == config.normalization:
+        if candidate.surface == config.surface:
             pinned_configs.append(candidate)
     configs = [*pinned_configs, config]
     trajectories = simulate_many(configs)
@@ -75,10 +142,13 @@ def compute_views(
         for slot, i in enumerate(order)
     ]
     ordered = [trajectories[i] for i in order]
+    ordered_configs = [configs[i] for i in order]
+    # A run scaled differently lives on other axes: it joins the curves, not the map.
+    on_map = [v for v, c in zip(views, ordered_configs, strict=True) if c.normalization == config.normalization]
     surface_obj = figures.surface_of(config)
     problem = SURFACES[config.surface]
     if isinstance(problem, DataFit):
-        third = figures.data_fit_figure(problem, views, [c.normalization for c in (configs[i] for i in order)], lang)
+        third = figures.data_fit_figure(problem, views, [c.normalization for c in ordered_configs], lang)
     else:
         third = figures.curve_figure("grad_norm", views, lang)
     return {
@@ -86,15 +156,32 @@ def compute_views(
         "errors": errors,
         "notice": "",
         "config": config_to_dict(config),
-        "contour": figures.contour_figure(surface_obj, views, lang),
-        "surface3d": figures.surface3d_figure(surface_obj, views, lang),
+        "contour": figures.contour_figure(surface_obj, on_map, lang),
+        "surface3d": figures.surface3d_figure(surface_obj, on_map, lang),
         "loss": figures.curve_figure("loss", views, lang),
         "lr": figures.curve_figure("lr", views, lang),
         "third": third,
-        "badges": badges(ordered, views, lang),
+        "badges": badges(ordered, views, lang, [c.normalization != config.normalization for c in ordered_configs]),
         "formula": formula(problem, lang),
+        "summary": summary(config, len(configs), lang),
+        "pinned_configs": pinned_configs,
         "trajectories": ordered,
     }
+
+
+def summary(config, runs: int, lang: str) -> str:
+    """One line naming the settings, for embedded slides."""
+    parts = [SURFACES[config.surface].title, config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    if config.scheduler != "constant":
+        parts.append(config.scheduler)
+    if config.batch_size is not None:
+        parts.append(f"{t('batch_size', lang).lower()} {config.batch_size}")
+    if config.normalization != "none":
+        parts.append(t(f"norm_{config.normalization}", lang))
+    parts.append(f"{config.steps} {t('steps', lang).lower()}")
+    if runs > 1:
+        parts.append(f"+{runs - 1}")
+    return " · ".join(parts)
 
 
 def formula(problem, lang: str):
@@ -116,9 +203,10 @@ def outcome_text(trajectory, lang: str) -> str:
     return t(f"outcome_{trajectory.outcome}", lang)
 
 
-def badges(trajectories, views, lang: str) -> list:
+def badges(trajectories, views, lang: str, off_map=None) -> list:
     out = []
-    for trajectory, view in zip(trajectories, views, strict=True):
+    off_map = off_map or [False] * len(views)
+    for trajectory, view, hidden in zip(trajectories, views, off_map, strict=True):
         facts = [
             f"{t('final_loss', lang)} {trajectory.final_loss:.4g}",
             f"{t('steps', lang).lower()} {trajectory.steps_taken}",
@@ -135,6 +223,7 @@ def badges(trajectories, views, lang: str) -> list:
                     html.Span(view.label, className="badge-run"),
                     html.Span(t(f"why_{trajectory.outcome}", lang), className="badge-why"),
                     html.Span(" · ".join(facts), className="badge-facts"),
+                    *([html.Span(t("not_on_map", lang), className="badge-facts")] if hidden else []),
                 ],
                 className="badge",
                 **{"data-outcome": trajectory.outcome},
@@ -198,11 +287,13 @@ def register(app) -> None:
         Output("data-only-reason", "children"),
         Input("surface", "value"),
         State("normalization", "options"),
+        State("view-flags", "data"),
     )
-    def data_controls(surface, options):
+    def data_controls(surface, options, flags=None):
         is_data = isinstance(SURFACES.get(surface), DataFit)
         options = [{**o, "disabled": not is_data} for o in options]
-        return not is_data, options, "" if is_data else t("only_data_fit", "en")
+        lang = (flags or {}).get("lang", "en")
+        return not is_data, options, "" if is_data else t("only_data_fit", lang)
 
     @app.callback(
         Output("start-x", "value"),
@@ -245,6 +336,38 @@ def register(app) -> None:
         return lr_preview(scheduler, lr, steps, sched_values, sched_ids)
 
     @app.callback(
+        Output("navigate", "href"),
+        Input("preset", "value"),
+        Input("lang", "value"),
+        State("url", "search"),
+        State("view-flags", "data"),
+        prevent_initial_call=True,
+    )
+    def navigate(preset, lang, search, flags):
+        """A lesson or a language is a new page: reload it from its URL."""
+        return navigation_target(ctx.triggered_id, preset, lang, search, flags)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="player", function_name="href"),
+        Output("copy-link", "content"),
+        Input("copy-link", "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("csv-download", "data"),
+        Input("csv-button", "n_clicks"),
+        State("current-config", "data"),
+        State("pinned", "data"),
+        prevent_initial_call=True,
+    )
+    def download_csv(_clicks, current, pinned):
+        text = trajectories_csv(current, pinned)
+        if text is None:
+            return no_update
+        return {"content": text, "filename": "descent-lab-runs.csv", "type": "text/csv"}
+
+    @app.callback(
         Output("contour", "figure"),
         Output("surface3d", "figure"),
         Output("loss-graph", "figure"),
@@ -252,9 +375,11 @@ def register(app) -> None:
         Output("third-graph", "figure"),
         Output("badges", "children"),
         Output("formula", "children"),
+        Output("summary", "children"),
         Output("current-config", "data"),
+        Output("url", "search"),
         Output("notice", "children"),
-        *[Output(f"{slot.replace('_', '-').replace('-size', '')}-error", "children") for slot in ERROR_SLOTS],
+        *[Output(ERROR_IDS[slot], "children") for slot in ERROR_SLOTS],
         Input("surface", "value"),
         Input("optimizer", "value"),
         Input("lr", "value"),
@@ -270,16 +395,19 @@ def register(app) -> None:
         Input("pinned", "data"),
         State({"type": "opt-param", "owner": ALL, "name": ALL}, "id"),
         State({"type": "sched-param", "owner": ALL, "name": ALL}, "id"),
+        State("view-flags", "data"),
     )
     def recompute(surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed,
-                  start_x, start_y, opt_values, sched_values, pinned, opt_ids, sched_ids):
+                  start_x, start_y, opt_values, sched_values, pinned, opt_ids, sched_ids, flags):
+        flags = flags or {}
+        lang = flags.get("lang", "en")
         result = compute_views(
             surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
-            opt_values, opt_ids, sched_values, sched_ids, pinned,
+            opt_values, opt_ids, sched_values, sched_ids, pinned, lang,
         )
         errors = [result["errors"][slot] for slot in ERROR_SLOTS]
         if not result["ok"]:
-            return (*[no_update] * 8, result["notice"], *errors)
+            return (*[no_update] * 10, result["notice"], *errors)
         return (
             result["contour"],
             result["surface3d"],
@@ -288,7 +416,9 @@ def register(app) -> None:
             result["third"],
             result["badges"],
             result["formula"],
+            result["summary"],
             result["config"],
+            url_search(result, flags),
             result["notice"],
             *errors,
         )

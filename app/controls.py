@@ -72,13 +72,27 @@ def param_control(spec: ParamSpec, kind: str, owner: str, value=None) -> html.Di
     )
 
 
-def param_block(specs: tuple[ParamSpec, ...], kind: str, owner: str, visible: bool) -> html.Div:
+def param_block(
+    specs: tuple[ParamSpec, ...], kind: str, owner: str, visible: bool, values=None
+) -> html.Div:
+    values = values or {}
     return html.Div(
-        [param_control(spec, kind, owner) for spec in specs],
+        [param_control(spec, kind, owner, _control_value(spec, values.get(spec.name))) for spec in specs],
         id={"type": f"{kind}-block", "owner": owner},
         className="param-block",
         style={} if visible else {"display": "none"},
     )
+
+
+def _control_value(spec: ParamSpec, value):
+    """A configured value as its control shows it (pairs as "a,b", booleans as "true"/"false")."""
+    if value is None:
+        return None
+    if spec.kind == "pair":
+        return ",".join(f"{v:g}" for v in value)
+    if spec.kind == "bool":
+        return str(bool(value)).lower()
+    return value
 
 
 def option(label: str, value) -> dict:

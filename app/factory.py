@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dash
 from dash import ClientsideFunction, Input, Output, dcc
+from flask import has_request_context, request
 
 from app import callbacks, security
 from app.layout import page
+from app.urlstate import decode
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -25,7 +28,16 @@ def create_app() -> dash.Dash:
     )
 
     def layout():
-        return [page("en"), dcc.Store(id="player-sync"), dcc.Store(id="player-speed-sync")]
+        # The page is built from its URL: every setting, the lesson, the language, embed mode.
+        # Dash's renderer fetches the layout from /_dash-layout without the page's query, so
+        # the page's own address arrives as the (same-origin) Referer.
+        query = ""
+        if has_request_context():
+            query = request.query_string.decode("utf-8", "replace")
+            if not query and request.referrer:
+                query = urlsplit(request.referrer).query
+        state, notices = decode(query)
+        return [page(state, notices), dcc.Store(id="player-sync"), dcc.Store(id="player-speed-sync")]
 
     app.layout = layout
     callbacks.register(app)

@@ -475,6 +475,7 @@ def data_fit_figure(problem, views: list[RunView], normalizations: list[str], la
                 "hoverinfo": "skip",
                 # The player redraws the line for any step from (w, b) and the scaling.
                 "meta": {"shift": shift, "scale": scale},
+                "customdata": np.column_stack([view.steps, view.params]).tolist(),
             }
         )
     layout = _base_layout(t("data_title", lang), lang)

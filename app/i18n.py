@@ -93,6 +93,16 @@ TEXT: dict[str, dict[str, str]] = {
     "lesson": {"en": "Lesson", "ko": "강의 주제"},
     "choose_lesson": {"en": "Open a lesson…", "ko": "강의 주제 열기…"},
     "copy_link": {"en": "Copy link", "ko": "링크 복사"},
+    "shortcuts": {"en": "Keyboard shortcuts", "ko": "키보드 단축키"},
+    "key_play": {"en": "play / pause", "ko": "재생 / 일시정지"},
+    "key_step": {"en": "one step back / forward", "ko": "한 스텝 뒤로 / 앞으로"},
+    "key_home": {"en": "back to the start", "ko": "처음으로"},
+    "key_present": {"en": "presentation view (controls hidden, larger text)", "ko": "발표 모드 (조작부 숨김, 큰 글씨)"},
+    "key_help": {"en": "show or hide this list", "ko": "이 목록 보이기/숨기기"},
+    "not_on_map": {
+        "en": "drawn in the curves only: its scaling has other axes than this map",
+        "ko": "곡선에만 표시됩니다: 정규화 방식이 달라 이 지도와 축이 다릅니다",
+    },
     "csv": {"en": "Download CSV", "ko": "CSV 다운로드"},
 }
 

@@ -8,21 +8,13 @@ from dash import dcc, html
 
 from app.controls import batch_options, labelled, option, param_block
 from app.i18n import t
+from app.lessons import LESSONS, lesson_text
+from app.runs import config_to_dict
 from engine import SURFACES, limits
 from engine.datafit import DataFit
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS, OPTIMIZER_TITLES
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, SCHEDULER_TITLES
 
-DEFAULTS = {
-    "surface": "bowl",
-    "optimizer": "sgd",
-    "lr": 0.1,
-    "scheduler": "constant",
-    "batch_size": "full",
-    "normalization": "none",
-    "steps": 100,
-    "seed": 0,
-}
 GRAPH_CONFIG = {
     "displaylogo": False,
     "responsive": True,
@@ -47,13 +39,18 @@ def lr_marks() -> dict:
     return {e: f"{10.0**e:g}" for e in range(low, high + 1, 2)}
 
 
-def controls(lang: str) -> html.Aside:
+def controls(config, lang: str) -> html.Aside:
     linreg_n = SURFACES["linreg"].n
+    batch = "full" if config.batch_size is None else config.batch_size
+    batch_choices = batch_options(linreg_n, lang)
+    if batch not in [o["value"] for o in batch_choices]:
+        batch_choices.insert(-1, option(str(batch), batch))
+    start_x, start_y = config.start if config.start is not None else (None, None)
     return html.Aside(
         [
             labelled(
                 t("surface", lang),
-                dcc.Dropdown(id="surface", options=surface_options(lang), value=DEFAULTS["surface"], clearable=False),
+                dcc.Dropdown(id="surface", options=surface_options(lang), value=config.surface, clearable=False),
                 control_id="surface",
             ),
             labelled(
@@ -61,14 +58,20 @@ def controls(lang: str) -> html.Aside:
                 dcc.Dropdown(
                     id="optimizer",
                     options=[option(OPTIMIZER_TITLES[n], n) for n in OPTIMIZER_NAMES],
-                    value=DEFAULTS["optimizer"],
+                    value=config.optimizer,
                     clearable=False,
                 ),
                 control_id="optimizer",
             ),
             html.Div(
                 [
-                    param_block(OPTIMIZER_PARAMS[name], "opt-param", name, name == DEFAULTS["optimizer"])
+                    param_block(
+                        OPTIMIZER_PARAMS[name],
+                        "opt-param",
+                        name,
+                        name == config.optimizer,
+                        config.optimizer_params if name == config.optimizer else {},
+                    )
                     for name in OPTIMIZER_NAMES
                 ],
                 className="param-blocks",
@@ -82,14 +85,14 @@ def controls(lang: str) -> html.Aside:
                             min=math.log10(limits.LR_MIN),
                             max=math.log10(limits.LR_MAX),
                             step=0.01,
-                            value=math.log10(DEFAULTS["lr"]),
+                            value=math.log10(config.lr),
                             marks=lr_marks(),
                             updatemode="mouseup",
                         ),
                         dcc.Input(
                             id="lr",
                             type="number",
-                            value=DEFAULTS["lr"],
+                            value=config.lr,
                             debounce=True,
                             className="number-input lr-input",
                             inputMode="decimal",
@@ -105,14 +108,20 @@ def controls(lang: str) -> html.Aside:
                 dcc.Dropdown(
                     id="scheduler",
                     options=[option(SCHEDULER_TITLES[n], n) for n in SCHEDULER_NAMES],
-                    value=DEFAULTS["scheduler"],
+                    value=config.scheduler,
                     clearable=False,
                 ),
                 control_id="scheduler",
             ),
             html.Div(
                 [
-                    param_block(SCHEDULER_PARAMS[name], "sched-param", name, name == DEFAULTS["scheduler"])
+                    param_block(
+                        SCHEDULER_PARAMS[name],
+                        "sched-param",
+                        name,
+                        name == config.scheduler,
+                        config.scheduler_params if name == config.scheduler else {},
+                    )
                     for name in SCHEDULER_NAMES
                 ],
                 className="param-blocks",
@@ -125,10 +134,10 @@ def controls(lang: str) -> html.Aside:
                         t("batch_size", lang),
                         dcc.Dropdown(
                             id="batch-size",
-                            options=batch_options(linreg_n, lang),
-                            value=DEFAULTS["batch_size"],
+                            options=batch_choices,
+                            value=batch,
                             clearable=False,
-                            disabled=True,
+                            disabled=config.surface != "linreg",
                         ),
                         control_id="batch-size",
                         error_id="batch-error",
@@ -142,7 +151,7 @@ def controls(lang: str) -> html.Aside:
                                 option(t("norm_standard", lang), "standard"),
                                 option(t("norm_minmax", lang), "minmax"),
                             ],
-                            value=DEFAULTS["normalization"],
+                            value=config.normalization,
                             className="radio",
                         ),
                         control_id="normalization",
@@ -158,7 +167,7 @@ def controls(lang: str) -> html.Aside:
                         dcc.Input(
                             id="steps",
                             type="number",
-                            value=DEFAULTS["steps"],
+                            value=config.steps,
                             min=limits.STEPS_MIN,
                             max=limits.STEPS_MAX,
                             step=1,
@@ -173,7 +182,7 @@ def controls(lang: str) -> html.Aside:
                         dcc.Input(
                             id="seed",
                             type="number",
-                            value=DEFAULTS["seed"],
+                            value=config.seed,
                             min=limits.SEED_MIN,
                             max=limits.SEED_MAX,
                             step=1,
@@ -190,8 +199,8 @@ def controls(lang: str) -> html.Aside:
                 t("start", lang),
                 html.Div(
                     [
-                        dcc.Input(id="start-x", type="number", debounce=True, placeholder="x", className="number-input"),
-                        dcc.Input(id="start-y", type="number", debounce=True, placeholder="y", className="number-input"),
+                        dcc.Input(id="start-x", type="number", value=start_x, debounce=True, placeholder="x", className="number-input"),
+                        dcc.Input(id="start-y", type="number", value=start_y, debounce=True, placeholder="y", className="number-input"),
                     ],
                     className="pair-row",
                 ),
@@ -239,14 +248,21 @@ def player_bar(lang: str) -> html.Div:
     )
 
 
-def views(lang: str) -> html.Section:
+def views(state, lang: str) -> html.Section:
     def graph(graph_id: str, class_name: str) -> dcc.Graph:
         config = GRAPH_CONFIG if class_name == "map" else CURVE_CONFIG
         return dcc.Graph(id=graph_id, config=config, className=f"graph {class_name}")
 
     return html.Section(
         [
-            html.Div(id="formula", className="formula"),
+            html.Div(
+                [
+                    lesson_panel(state.preset, lang),
+                    html.Div(id="summary", className="summary"),
+                    html.Div(id="formula", className="formula"),
+                ],
+                className="view-head",
+            ),
             html.Div([graph("contour", "map"), graph("surface3d", "map")], className="maps"),
             player_bar(lang),
             html.Div(id="badges", className="badges", role="status"),
@@ -259,22 +275,104 @@ def views(lang: str) -> html.Section:
     )
 
 
-def page(lang: str = "en") -> html.Div:
+def lesson_options(lang: str) -> list[dict]:
+    return [
+        option(f"{lesson.number} · {lesson_text(lesson, lang)[0]}", key) for key, lesson in LESSONS.items()
+    ]
+
+
+def lesson_panel(preset: str | None, lang: str):
+    if preset not in LESSONS:
+        return html.Div(id="lesson", className="lesson", hidden=True)
+    lesson = LESSONS[preset]
+    title, explanation = lesson_text(lesson, lang)
+    return html.Div(
+        [html.Strong(f"{lesson.number} · {title}"), html.Span(explanation)],
+        id="lesson",
+        className="lesson",
+    )
+
+
+def shortcuts(lang: str) -> html.Div:
+    rows = [
+        ("Space", t("key_play", lang)),
+        ("← →", t("key_step", lang)),
+        ("Home", t("key_home", lang)),
+        ("P", t("key_present", lang)),
+        ("?", t("key_help", lang)),
+    ]
+    return html.Div(
+        html.Div(
+            [html.H2(t("shortcuts", lang))]
+            + [html.Div([html.Kbd(key), html.Span(text)], className="shortcut") for key, text in rows],
+            className="shortcuts-card",
+        ),
+        id="shortcuts",
+        className="shortcuts",
+        hidden=True,
+    )
+
+
+def topbar(state, lang: str) -> html.Header:
+    return html.Header(
+        [
+            html.H1("Descent Lab"),
+            html.Span(t("tagline", lang), className="tagline"),
+            dcc.Dropdown(
+                id="preset",
+                options=lesson_options(lang),
+                value=state.preset if state.preset in LESSONS else None,
+                placeholder=t("choose_lesson", lang),
+                clearable=False,
+                className="preset",
+            ),
+            dcc.RadioItems(
+                id="lang",
+                options=[option("EN", "en"), option("한국어", "ko")],
+                value=lang,
+                className="lang",
+                inline=True,
+            ),
+            html.Div(
+                [
+                    dcc.Clipboard(id="copy-link", title=t("copy_link", lang), className="copy-link"),
+                    html.Span(t("copy_link", lang), className="copy-label"),
+                ],
+                className="copy",
+            ),
+            html.Button(t("csv", lang), id="csv-button", className="button ghost", n_clicks=0),
+            dcc.Download(id="csv-download"),
+            html.Button("?", id="help-button", className="icon-button", title=t("shortcuts", lang), n_clicks=0),
+        ],
+        className="topbar",
+    )
+
+
+def page(state, notices=(), lang: str | None = None) -> html.Div:
+    """The whole page for a ViewState (from the URL), with any notices about ignored values."""
+    lang = lang or state.lang
+    config = state.current
+    classes = "page embed" if state.embed else "page"
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
-            dcc.Store(id="pinned", data=[]),
+            dcc.Location(id="navigate", refresh=True),
+            dcc.Store(id="pinned", data=[config_to_dict(c) for c in state.pinned]),
             dcc.Store(id="current-config"),
-            html.Header(
-                [
-                    html.H1("Descent Lab"),
-                    html.Span(t("tagline", lang), className="tagline"),
-                    html.Div(id="notice", className="notice", role="alert"),
-                ],
-                className="topbar",
+            dcc.Store(id="view-flags", data={"lang": lang, "embed": state.embed, "preset": state.preset}),
+            topbar(state, lang),
+            html.Div(
+                [html.Div(notice.message(lang)) for notice in notices],
+                id="url-notice",
+                className="url-notice",
+                role="alert",
+                hidden=not notices,
             ),
-            html.Div([controls(lang), views(lang)], className="workspace"),
+            html.Div(id="notice", className="notice", role="alert"),
+            html.Div([controls(config, lang), views(state, lang)], className="workspace"),
+            shortcuts(lang),
         ],
         id="page",
-        className="page",
+        className=classes,
+        lang=lang,
     )

@@ -82,7 +82,7 @@
     if (surface) {
       window.Plotly.restyle(surface, { x: px.concat(ptx), y: py.concat(pty), z: zPath.concat(zPoint) }, indices);
     }
-    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), positions, step); });
+    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), step); });
     label();
   }
 
@@ -100,31 +100,34 @@
     });
   }
 
-  function markCurve(gd, positions, step) {
+  function markCurve(gd, step) {
+    // Each curve carries its own iterations on x: no need for the map's runs.
     if (!gd) return;
-    if (gd.data[0] && gd.data[0].name === "data") return fittedLines(gd, positions);
+    if (gd.data[0] && gd.data[0].name === "data") return fittedLines(gd, step);
     var idx = [], xs = [], ys = [];
-    positions.forEach(function (p) {
-      var curve = gd.data[p.run.slot];
-      if (!curve || !curve.x || !curve.x.length) return;
+    for (var s = 0; s < MAX_RUNS; s++) {
+      var curve = gd.data[s];
+      if (!curve || !curve.x || !curve.x.length) continue;
       var j = indexAt(curve.x, step);
-      idx.push(MAX_RUNS + p.run.slot);
+      idx.push(MAX_RUNS + s);
       xs.push([curve.x[j]]);
       ys.push([curve.y[j]]);
-    });
+    }
     if (idx.length) window.Plotly.restyle(gd, { x: xs, y: ys }, idx);
   }
 
-  function fittedLines(gd, positions) {
+  function fittedLines(gd, step) {
+    // Line s carries rows [iteration, w, b]; slope and intercept in raw units of x.
     var idx = [], ys = [];
-    positions.forEach(function (p) {
-      var line = gd.data[1 + p.run.slot];
-      if (!line || !line.meta) return;
-      var w = p.run.x[p.i], b = p.run.y[p.i];
+    for (var s = 0; s < MAX_RUNS; s++) {
+      var line = gd.data[1 + s];
+      if (!line || !line.meta || !line.customdata || !line.customdata.length) continue;
+      var row = line.customdata[indexAt(line.customdata, step)];
+      var w = row[1], b = row[2];
       var slope = w / line.meta.scale, intercept = b - w * line.meta.shift / line.meta.scale;
-      idx.push(1 + p.run.slot);
+      idx.push(1 + s);
       ys.push([slope * line.x[0] + intercept, slope * line.x[1] + intercept]);
-    });
+    }
     if (idx.length) window.Plotly.restyle(gd, { y: ys }, idx);
   }
 
@@ -190,7 +193,19 @@
     else if (target.id === "player-back") nudge(-1);
     else if (target.id === "player-forward") nudge(1);
     else if (target.id === "player-start") seek(0);
+    else if (target.id === "help-button") toggleHelp();
   });
+
+  function toggleHelp() {
+    var help = document.getElementById("shortcuts");
+    if (help) help.hidden = !help.hidden;
+  }
+
+  function togglePresenting() {
+    var page = document.getElementById("page");
+    if (page) page.classList.toggle("presenting");
+    window.dispatchEvent(new Event("resize"));  // graphs refit their new boxes
+  }
 
   document.addEventListener("input", function (event) {
     if (event.target && event.target.id === "player-scrubber") seek(parseInt(event.target.value, 10) || 0);
@@ -203,6 +218,9 @@
     else if (event.key === "ArrowLeft") { event.preventDefault(); nudge(-1); }
     else if (event.key === "ArrowRight") { event.preventDefault(); nudge(1); }
     else if (event.key === "Home") { event.preventDefault(); seek(0); }
+    else if (event.key === "p" || event.key === "P") { togglePresenting(); }
+    else if (event.key === "?") { toggleHelp(); }
+    else if (event.key === "Escape") { var help = document.getElementById("shortcuts"); if (help) help.hidden = true; }
   });
 
   window.descentLab = {
@@ -251,6 +269,7 @@
         }
         return key;
       },
+      href: function () { return window.location.href; },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);
         return speed;

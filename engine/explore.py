@@ -309,13 +309,22 @@ def stability_map(
     base = config.replace(steps=steps)
     values, second_log = _second_values(base, second, m)
 
+    # Each cell is at_rate then with_second, merged into one checked RunConfig.
+    columns = [_rate_changes(base, float(rate), fixed=second) for rate in rates]
+    rows = [_second_changes(base, second, value) for value in values]
     cells: list[RunConfig] = []
     where: list[tuple[int, int]] = []
     refusal: ValueError | None = None
-    for row, value in enumerate(values):
-        for column, rate in enumerate(rates):
+    for row, second_changes in enumerate(rows):
+        for column, rate_changes in enumerate(columns):
+            changes = {**rate_changes, **second_changes}
+            if "scheduler_params" in second_changes:  # keep the column's scaled rates
+                changes["scheduler_params"] = {
+                    **rate_changes["scheduler_params"],
+                    second: second_changes["scheduler_params"][second],
+                }
             try:
-                cells.append(with_second(at_rate(base, float(rate), fixed=second), second, value))
+                cells.append(base.replace(**changes))
             except ValueError as error:  # a combination the engine refuses: leave it empty
                 refusal = refusal or error
                 continue
@@ -369,44 +378,44 @@ def at_rate(config: RunConfig, rate: float, fixed: str | None = None) -> RunConf
 
     See the module docstring: the schedule keeps its shape relative to the rate.
     """
+    return config.replace(**_rate_changes(config, rate, fixed))
+
+
+def with_second(config: RunConfig, second: str, value: Any) -> RunConfig:
+    """config with one second setting (a name from `second_settings`) set to value."""
+    return config.replace(**_second_changes(config, second, value))
+
+
+def _rate_changes(config: RunConfig, rate: float, fixed: str | None = None) -> dict[str, Any]:
     params = dict(config.scheduler_params)
     factor = rate / config.lr
     for spec in SCHEDULER_PARAMS[config.scheduler]:
         value = params.get(spec.name)
         if spec.high == MAX_RATE and value is not None and spec.name != fixed:
             params[spec.name] = min(float(value) * factor, MAX_RATE)
-    return config.replace(lr=rate, scheduler_params=params)
+    return {"lr": rate, "scheduler_params": params}
 
 
-def with_second(config: RunConfig, second: str, value: Any) -> RunConfig:
-    """config with one second setting (a name from `second_settings`) set to value."""
+def _second_changes(config: RunConfig, second: str, value: Any) -> dict[str, Any]:
     if second == "batch_size":
-        return config.replace(batch_size=int(value))
+        return {"batch_size": int(value)}
     if second == "momentum":
-        return config.replace(
-            optimizer_params={**config.optimizer_params, "momentum": float(value)}
-        )
+        return {"optimizer_params": {**config.optimizer_params, "momentum": float(value)}}
     if second == "beta1":
         beta2 = resolve_optimizer(config.optimizer, config.optimizer_params)["betas"][1]
-        return config.replace(
-            optimizer_params={**config.optimizer_params, "betas": (float(value), beta2)}
-        )
+        return {"optimizer_params": {**config.optimizer_params, "betas": (float(value), beta2)}}
     spec = _scheduler_spec(config, second)
     value = int(value) if spec.kind == "int" else float(value)
-    return config.replace(scheduler_params={**config.scheduler_params, second: value})
+    return {"scheduler_params": {**config.scheduler_params, second: value}}
 
 
 # ------------------------------------------------------------------- quadratic theory
 
 
+@lru_cache(maxsize=64)
 def lambda_max(surface) -> float | None:
     """The largest Hessian eigenvalue if the surface is quadratic (Hessian the same at the
     window's corners, centre and default start) and curves upward; else None."""
-    return _lambda_max(surface)
-
-
-@lru_cache(maxsize=64)
-def _lambda_max(surface) -> float | None:
     (x0, x1), (y0, y1) = surface.window
     probes = np.array(
         [

@@ -25,6 +25,7 @@ from app.factory import create_app
 from app.i18n import t
 from app.layout import page
 from app.runs import config_from_dict, config_to_dict, error_field, run_labels
+from app.urlstate import ViewState
 from engine import (
     OPTIMIZER_NAMES,
     OPTIMIZER_PARAMS,
@@ -118,7 +119,7 @@ def views(pinned=None, opt_typed=None, sched_typed=None, **controls):
 
 def _layout_params(kind: str) -> tuple[list, list]:
     ids, values = [], []
-    for component in page("en")._traverse():
+    for component in page(ViewState(current=RunConfig()))._traverse():
         control_id = getattr(component, "id", None)
         if isinstance(control_id, dict) and control_id.get("type") == kind:
             ids.append(control_id)
@@ -400,7 +401,7 @@ def test_pinned_runs_are_drawn_with_labels_naming_what_differs():
     assert [b.children[2].children for b in result["badges"]] == names
 
 
-def test_pins_for_another_surface_or_scaling_are_ignored():
+def test_pins_for_another_surface_are_ignored():
     pinned = [
         config_to_dict(RunConfig(surface="ravine", lr=0.03)),
         config_to_dict(RunConfig(surface="bowl", lr=0.3)),
@@ -412,9 +413,19 @@ def test_pins_for_another_surface_or_scaling_are_ignored():
     only_other = views(surface="bowl", pinned=pinned[:1])
     check_figures(only_other, runs=1)
 
+
+
+def test_a_pin_scaled_differently_joins_the_curves_but_not_the_map():
+    """Raw and standardized (w, b) are different axes: one map cannot hold both paths."""
     linreg = [config_to_dict(RunConfig(surface="linreg", lr=0.03, normalization="minmax"))]
     scaled = views(surface="linreg", lr=0.1, normalization="standard", pinned=linreg)
-    check_figures(scaled, runs=1)
+    filled = lambda fig, indices: [i for i in indices if len(fig["data"][i]["x"])]  # noqa: E731
+    assert filled(scaled["contour"], [1 + 3 * s for s in range(MAX_RUNS)]) == [1]
+    assert filled(scaled["surface3d"], [1 + 3 * s for s in range(MAX_RUNS)]) == [1]
+    assert filled(scaled["loss"], range(MAX_RUNS)) == [0, 1]
+    assert filled(scaled["third"], [1 + s for s in range(MAX_RUNS)]) == [1, 2]
+    assert len(scaled["badges"]) == 2
+    assert t("not_on_map", "en") in str(scaled["badges"][1])
 
 
 def test_stale_and_surplus_pins_are_dropped_not_fatal():
@@ -682,7 +693,7 @@ def call(function, *args, triggered: str | None = None):
 
 
 def _normalization_options() -> list[dict]:
-    for component in page("en")._traverse():
+    for component in page(ViewState(current=RunConfig()))._traverse():
         if getattr(component, "id", None) == "normalization":
             return component.options
     raise AssertionError("no normalization control on the page")
@@ -798,9 +809,14 @@ def test_main_callback_returns_one_value_per_output(registered):
         [],
         OPT_IDS,
         SCHED_IDS,
+        {"lang": "en", "embed": False, "preset": None},
     )
     good = call(recompute, *args)
     assert len(good) == len(outputs)
+    # The address bar follows the controls, naming only what differs from the defaults.
+    assert good[outputs.index("url.search")] == f"?steps={STEPS}"
+    moved = call(recompute, *args[:2], 0.3, *args[3:])
+    assert moved[outputs.index("url.search")] == f"?lr=0.3&steps={STEPS}"
     bad = call(recompute, *args[:2], 0, *args[3:])
     assert len(bad) == len(outputs)
     lr_error = outputs.index("lr-error.children")

@@ -1,0 +1,164 @@
+"""Export a view as one self-contained HTML file that plays offline (no server, no network).
+
+    python -m app.export "preset=overshooting&lang=ko" -o lesson.html
+
+The file inlines plotly.js, the page's CSS and the same player (assets/player.js) the app
+uses, with the figures the server would send: opened from disk it animates the same
+synchronized runs, driven by the same buttons and keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html as html_text
+import json
+import sys
+from pathlib import Path
+
+import plotly.offline
+
+from app.callbacks import compute_views
+from app.factory import ASSETS
+from app.i18n import t
+from app.lessons import LESSONS, lesson_text
+from app.runs import config_to_dict
+from app.urlstate import decode
+from engine.optimizers import OPTIMIZER_PARAMS
+from engine.schedules import SCHEDULER_PARAMS
+
+GRAPHS = (("contour", "contour"), ("surface3d", "surface3d"), ("loss-graph", "loss"), ("lr-graph", "lr"), ("third-graph", "third"))
+
+
+def render_component(component) -> str:
+    """Dash html components (badges, formula) as static HTML."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return html_text.escape(str(component))
+    if isinstance(component, list | tuple):
+        return "".join(render_component(c) for c in component)
+    data = component.to_plotly_json()
+    props = dict(data["props"])
+    children = props.pop("children", None)
+    tag = data["type"].lower()
+    attributes = []
+    for name, value in props.items():
+        if name == "className":
+            name = "class"
+        if name == "style":
+            value = ";".join(f"{_css_name(k)}:{v}" for k, v in value.items())
+        attributes.append(f' {name}="{html_text.escape(str(value), quote=True)}"')
+    return f"<{tag}{''.join(attributes)}>{render_component(children)}</{tag}>"
+
+
+def _css_name(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _control_values(config) -> tuple[list, list, list, list]:
+    opt_ids = [{"type": "opt-param", "owner": config.optimizer, "name": s.name} for s in OPTIMIZER_PARAMS[config.optimizer]]
+    opt_values = [config.optimizer_params.get(i["name"]) for i in opt_ids]
+    sched_ids = [{"type": "sched-param", "owner": config.scheduler, "name": s.name} for s in SCHEDULER_PARAMS[config.scheduler]]
+    sched_values = [config.scheduler_params.get(i["name"]) for i in sched_ids]
+    return opt_values, opt_ids, sched_values, sched_ids
+
+
+def export_html(query: str) -> str:
+    """The HTML document for a URL query (the same state the app would show)."""
+    state, notices = decode(query)
+    config = state.current
+    lang = state.lang
+    opt_values, opt_ids, sched_values, sched_ids = _control_values(config)
+    opt_values = [",".join(map(str, v)) if isinstance(v, tuple) else v for v in opt_values]
+    start_x, start_y = config.start if config.start is not None else (None, None)
+    result = compute_views(
+        config.surface, config.optimizer, config.lr, config.scheduler,
+        config.batch_size if config.batch_size is not None else "full", config.normalization,
+        config.steps, config.seed, start_x, start_y, opt_values, opt_ids, sched_values, sched_ids,
+        [config_to_dict(c) for c in state.pinned], lang,
+    )
+    if not result["ok"]:
+        raise ValueError(result["notice"])
+    figures = {element: result[key] for element, key in GRAPHS}
+    lesson = ""
+    if state.preset in LESSONS:
+        title, explanation = lesson_text(LESSONS[state.preset], lang)
+        lesson = f'<div class="lesson"><strong>{html_text.escape(LESSONS[state.preset].number)} · {html_text.escape(title)}</strong><span>{html_text.escape(explanation)}</span></div>'
+    css = (ASSETS / "style.css").read_text(encoding="utf-8")
+    player = (ASSETS / "player.js").read_text(encoding="utf-8")
+    graphs = "".join(
+        f'<div id="{element}" class="graph {"map" if element in ("contour", "surface3d") else "curve"}"></div>'
+        for element, _ in GRAPHS
+    )
+    # json.dumps with allow_nan=False: a NaN would break the page, so refuse to write one.
+    payload = json.dumps(figures, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Descent Lab · {html_text.escape(result["summary"])}</title>
+<style>{css}
+.page.offline .workspace {{ grid-template-columns: 1fr; }}
+</style>
+<script>{plotly.offline.get_plotlyjs()}</script>
+</head>
+<body>
+<div id="page" class="page offline">
+  <header class="topbar"><h1>Descent Lab</h1><span class="tagline">{html_text.escape(result["summary"])}</span></header>
+  <div class="workspace">
+    <section class="views">
+      {lesson}
+      <div class="formula">{render_component(result["formula"])}</div>
+      <div class="maps">{graphs.split('<div id="loss-graph"')[0]}</div>
+      <div class="player" id="player">
+        <button id="player-start" class="icon-button" title="Home">|◀</button>
+        <button id="player-back" class="icon-button" title="←">◀</button>
+        <button id="player-play" class="icon-button play" title="{html_text.escape(t('play', lang))} (space)">▶</button>
+        <button id="player-forward" class="icon-button" title="→">▶|</button>
+        <input id="player-scrubber" class="scrubber" type="range" min="0" max="100" step="1" value="100">
+        <span class="step-label"><span>{html_text.escape(t('step', lang))} </span><span id="player-step">0</span><span> / </span><span id="player-total">0</span></span>
+        <label class="speed-label" for="player-speed">{html_text.escape(t('speed', lang))}</label>
+        <select id="player-speed" class="speed">{"".join(f'<option value="{s}"{" selected" if s == 1 else ""}>{s}×</option>' for s in (0.25, 0.5, 1, 2, 4))}</select>
+      </div>
+      <div id="badges" class="badges">{render_component(result["badges"])}</div>
+      <div class="curves">{'<div id="loss-graph"' + graphs.split('<div id="loss-graph"')[1]}</div>
+    </section>
+  </div>
+</div>
+<script>{player}</script>
+<script>
+(function () {{
+  var figures = {payload};
+  var config = {{displaylogo: false, responsive: true, displayModeBar: false}};
+  var drawn = Object.keys(figures).map(function (id) {{
+    return Plotly.newPlot(id, figures[id].data, figures[id].layout, config);
+  }});
+  Promise.all(drawn).then(function () {{
+    window.dash_clientside.player.load(figures.contour);
+  }});
+  document.getElementById("player-speed").addEventListener("change", function (event) {{
+    window.descentLab.setSpeed(Number(event.target.value) || 1);
+  }});
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.export", description=__doc__.splitlines()[0])
+    parser.add_argument("query", help='the URL query of the view, e.g. "preset=overshooting"')
+    parser.add_argument("-o", "--output", default="descent-lab.html", help="the HTML file to write")
+    args = parser.parse_args(argv)
+    try:
+        document = export_html(args.query.lstrip("?"))
+    except ValueError as error:
+        sys.exit(f"cannot export: {error}")
+    Path(args.output).write_text(document, encoding="utf-8")
+    print(f"wrote {args.output} ({len(document.encode()) / 1e6:.1f} MB): open it in any browser, no network needed")
+
+
+if __name__ == "__main__":
+    main()
