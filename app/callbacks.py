@@ -23,23 +23,36 @@ from app.runs import (
     params_from_controls,
     run_labels,
 )
+from app.upload import UploadError, data_fit_from, read_upload, table_to_store
 from app.urlstate import ViewState, canonical, decode, encode
 from engine import SURFACES, limits, simulate_many
+from engine.catalog import problem_of
 from engine.datafit import DataFit
+from engine.formula import custom_surface
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates, resolve_schedule
 
 MAX_PINNED = figures.MAX_RUNS - 1
-ERROR_SLOTS = ("lr", "steps", "seed", "start", "batch_size", "params")
+ERROR_SLOTS = ("lr", "steps", "seed", "start", "batch_size", "params", "formula", "upload")
 ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
 
 
-def url_search(result: dict, flags: dict) -> str:
+def url_search(result: dict, flags: dict, custom: dict | None = None) -> str:
     """The query string for what is on screen, so the link reopens exactly this view.
 
     A lesson's own runs keep the short ?preset= link; once anything changes, the URL spells
-    out the settings (the lesson was the starting point).
+    out the settings (the lesson was the starting point). A formula travels as
+    surface=custom&formula=...&x_range=...&y_range=... with the start point; uploaded data
+    cannot travel in a link, so its view keeps the last address.
     """
+    if custom is not None:
+        current = config_from_dict({**result["config"], "surface": "bowl", "start": None})
+        query = encode(ViewState(current=current, lang=flags.get("lang", "en"), embed=bool(flags.get("embed"))))
+        extra = [("surface", "custom"), *((k, str(custom.get(k) or "")) for k in ("formula", "x_range", "y_range"))]
+        if result["config"].get("start") is not None:
+            extra.append(("start", ",".join(f"{v:g}" for v in result["config"]["start"])))
+        query = "&".join(filter(None, [query, urlencode(extra)]))
+        return f"?{query}"
     current = config_from_dict(result["config"])
     pinned = tuple(result["pinned_configs"])
     preset = flags.get("preset")
@@ -74,6 +87,18 @@ def navigation_target(trigger, preset, lang, search, flags) -> str:
     return no_update
 
 
+def upload_outputs(contents, filename):
+    """A CSV upload read into a table kept in the browser, with the column choices it offers."""
+    try:
+        table = read_upload(contents, filename or "data.csv")
+    except UploadError as error:
+        return no_update, no_update, no_update, no_update, no_update, "", str(error)
+    columns = list(table.columns)
+    options = [{"label": c, "value": c} for c in columns]
+    notes = [html.Div(note) for note in table.notices]
+    return table_to_store(table), options, columns[0], options, columns[1], notes, ""
+
+
 def trajectories_csv(current, pinned) -> str | None:
     """Every run on screen, one row per step, as CSV text (via pandas)."""
     if not current:
@@ -95,14 +120,47 @@ def trajectories_csv(current, pinned) -> str | None:
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
 
 
+def own_problem(surface, custom, upload):
+    """The Surface of a lecturer's formula or the DataFit of uploaded data, else None.
+
+    Nothing is kept on the server: the formula and the data arrive with every request.
+    """
+    if surface == "custom":
+        custom = custom or {}
+        window = (parse_range(custom.get("x_range"), "x range"), parse_range(custom.get("y_range"), "y range"))
+        return custom_surface(custom.get("formula") or "", window)
+    if surface == "upload":
+        upload = upload or {}
+        if not upload.get("table"):
+            raise UploadError("upload: choose a CSV file first")
+        return data_fit_from(upload["table"], upload.get("x"), upload.get("y"))
+    return None
+
+
+def parse_range(text, name: str) -> tuple[float, float]:
+    """ "-3, 3" -> (-3.0, 3.0); the window's own checks follow in custom_surface."""
+    try:
+        low, high = (float(part) for part in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"window {name} = {text!r} is not allowed: expected two numbers like -3, 3") from None
+    return low, high
+
+
 def compute_views(
     surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
-    opt_values, opt_ids, sched_values, sched_ids, pinned, lang="en",
+    opt_values, opt_ids, sched_values, sched_ids, pinned, lang="en", custom=None, upload=None,
 ):
     """Everything the main callback returns, as a dict (a plain function, tested directly)."""
     errors = dict.fromkeys(ERROR_SLOTS, "")
     try:
+        problem = own_problem(surface, custom, upload)
+    except ValueError as error:
+        slot = "upload" if surface == "upload" else "formula"
+        errors[slot] = str(error)
+        return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {error} — {t('kept_last', lang)}"}
+    try:
         config = config_from_controls(
+            problem=problem,
             surface=surface,
             optimizer=optimizer,
             lr=lr,
@@ -127,7 +185,7 @@ def compute_views(
     pinned_configs = []
     for data in (pinned or [])[:MAX_PINNED]:
         try:
-            candidate = config_from_dict(data)
+            candidate = config_from_dict(data, {surface: problem} if problem is not None else None)
         except (ValueError, TypeError):
             continue  # a stale pin (e.g. from an older version) is dropped, not fatal
         if candidate.surface == config.surface:
@@ -146,7 +204,7 @@ def compute_views(
     # A run scaled differently lives on other axes: it joins the curves, not the map.
     on_map = [v for v, c in zip(views, ordered_configs, strict=True) if c.normalization == config.normalization]
     surface_obj = figures.surface_of(config)
-    problem = SURFACES[config.surface]
+    problem = problem_of(config.surface)
     if isinstance(problem, DataFit):
         third = figures.data_fit_figure(problem, views, [c.normalization for c in ordered_configs], lang)
     else:
@@ -171,7 +229,7 @@ def compute_views(
 
 def summary(config, runs: int, lang: str) -> str:
     """One line naming the settings, for embedded slides."""
-    parts = [SURFACES[config.surface].title, config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    parts = [problem_of(config.surface).title, config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
     if config.scheduler != "constant":
         parts.append(config.scheduler)
     if config.batch_size is not None:
@@ -290,10 +348,33 @@ def register(app) -> None:
         State("view-flags", "data"),
     )
     def data_controls(surface, options, flags=None):
-        is_data = isinstance(SURFACES.get(surface), DataFit)
+        is_data = isinstance(SURFACES.get(surface), DataFit) or surface == "upload"
         options = [{**o, "disabled": not is_data} for o in options]
         lang = (flags or {}).get("lang", "en")
         return not is_data, options, "" if is_data else t("only_data_fit", lang)
+
+    @app.callback(
+        Output("formula-controls", "hidden"),
+        Output("upload-controls", "hidden"),
+        Input("surface", "value"),
+    )
+    def own_surface_panels(surface):
+        return surface != "custom", surface != "upload"
+
+    @app.callback(
+        Output("upload-data", "data"),
+        Output("upload-x", "options"),
+        Output("upload-x", "value"),
+        Output("upload-y", "options"),
+        Output("upload-y", "value"),
+        Output("upload-notes", "children"),
+        Output("upload-error", "children", allow_duplicate=True),
+        Input("upload-file", "contents"),
+        State("upload-file", "filename"),
+        prevent_initial_call=True,
+    )
+    def receive_upload(contents, filename):
+        return upload_outputs(contents, filename)
 
     @app.callback(
         Output("start-x", "value"),
@@ -393,17 +474,26 @@ def register(app) -> None:
         Input({"type": "opt-param", "owner": ALL, "name": ALL}, "value"),
         Input({"type": "sched-param", "owner": ALL, "name": ALL}, "value"),
         Input("pinned", "data"),
+        Input("formula-text", "value"),
+        Input("formula-x-range", "value"),
+        Input("formula-y-range", "value"),
+        Input("upload-data", "data"),
+        Input("upload-x", "value"),
+        Input("upload-y", "value"),
         State({"type": "opt-param", "owner": ALL, "name": ALL}, "id"),
         State({"type": "sched-param", "owner": ALL, "name": ALL}, "id"),
         State("view-flags", "data"),
     )
     def recompute(surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed,
-                  start_x, start_y, opt_values, sched_values, pinned, opt_ids, sched_ids, flags):
+                  start_x, start_y, opt_values, sched_values, pinned, formula, x_range, y_range,
+                  table, upload_x, upload_y, opt_ids, sched_ids, flags):
         flags = flags or {}
         lang = flags.get("lang", "en")
+        custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
+        upload = {"table": table, "x": upload_x, "y": upload_y}
         result = compute_views(
             surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
-            opt_values, opt_ids, sched_values, sched_ids, pinned, lang,
+            opt_values, opt_ids, sched_values, sched_ids, pinned, lang, custom=custom, upload=upload,
         )
         errors = [result["errors"][slot] for slot in ERROR_SLOTS]
         if not result["ok"]:
@@ -418,7 +508,7 @@ def register(app) -> None:
             result["formula"],
             result["summary"],
             result["config"],
-            url_search(result, flags),
+            url_search(result, flags, custom if surface == "custom" else None) if surface != "upload" else no_update,
             result["notice"],
             *errors,
         )

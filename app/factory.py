@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dash
 from dash import ClientsideFunction, Input, Output, dcc
@@ -14,6 +14,25 @@ from app.layout import page
 from app.urlstate import decode
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+FORMULA_KEYS = ("formula", "x_range", "y_range")
+
+
+def split_formula(query: str) -> tuple[str, dict | None]:
+    """Take a lecturer's formula (surface=custom&formula=...) out of the query.
+
+    The formula is checked when the page computes (a bad one shows its error next to the
+    field); the rest of the query goes to the ordinary URL state. A start point belongs to the
+    formula's own window, so it stays with the formula.
+    """
+    pairs = parse_qsl(query[:4000], keep_blank_values=True)
+    values = dict(pairs)
+    if values.get("surface") != "custom":
+        return query, None
+    custom = {key: values.get(key, default)[:200] for key, default in zip(FORMULA_KEYS, ("x**2 + 3*sin(y)", "-3, 3", "-3, 3"), strict=True)}
+    rest = [(k, v) for k, v in pairs if k not in (*FORMULA_KEYS, "surface", "start", "pin")]
+    return urlencode(rest), custom
 
 
 def create_app() -> dash.Dash:
@@ -36,8 +55,9 @@ def create_app() -> dash.Dash:
             query = request.query_string.decode("utf-8", "replace")
             if not query and request.referrer:
                 query = urlsplit(request.referrer).query
+        query, custom = split_formula(query)
         state, notices = decode(query)
-        return [page(state, notices), dcc.Store(id="player-sync"), dcc.Store(id="player-speed-sync")]
+        return [page(state, notices, custom=custom), dcc.Store(id="player-sync"), dcc.Store(id="player-speed-sync")]
 
     app.layout = layout
     callbacks.register(app)

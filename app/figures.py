@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.i18n import t
-from engine import SURFACES
+from engine.catalog import problem_of
 
 MAX_RUNS = 4
 # Okabe–Ito colours: told apart by every common form of colour blindness.
@@ -52,7 +52,7 @@ class RunView:
 
 
 def surface_of(config):
-    return SURFACES[config.surface].surface(config.normalization)
+    return problem_of(config.surface).surface(config.normalization)
 
 
 def run_view(trajectory, label: str, colour: str) -> RunView:
@@ -107,14 +107,20 @@ def _edge_crossing(inside_point, outside_point, window) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=64)
-def surface_grid(surface_name: str, normalization: str, resolution: int):
-    """Grid axes and loss values over the window, shifted so the global minimum is 0."""
-    surface = SURFACES[surface_name].surface(normalization)
+def surface_grid(surface, resolution: int):
+    """Grid axes and loss values over the window, shifted so the global minimum is 0.
+
+    Cached per surface object: the built-in ones live for the process, a formula's surface is
+    cached by its text, so a recomputed path never recomputes its grid.
+    """
     (x0, x1), (y0, y1) = surface.window
     xs = np.linspace(x0, x1, resolution)
     ys = np.linspace(y0, y1, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
-    excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
+    with np.errstate(all="ignore"):
+        excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
+    # A formula may be undefined at an isolated grid point: show it as the highest level.
+    excess = np.nan_to_num(excess, nan=np.nanmax(excess, initial=0.0), posinf=np.nanmax(excess[np.isfinite(excess)], initial=0.0))
     return xs, ys, excess
 
 
@@ -146,7 +152,7 @@ def _base_layout(title: str, lang: str) -> dict:
 
 
 def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
-    xs, ys, excess = surface_grid(surface.name, _normalization(surface), CONTOUR_GRID)
+    xs, ys, excess = surface_grid(surface, CONTOUR_GRID)
     x_name, y_name = surface.param_names
     data = [
         {
@@ -332,7 +338,7 @@ def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
 
 
 def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
-    xs, ys, excess = surface_grid(surface.name, _normalization(surface), SURFACE_GRID)
+    xs, ys, excess = surface_grid(surface, SURFACE_GRID)
     scale = height_scale(excess)
     z = heights(excess, scale)
     cap = float(z.max())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from dash import dcc, html
 
@@ -10,6 +11,7 @@ from app.controls import batch_options, labelled, option, param_block
 from app.i18n import t
 from app.lessons import LESSONS, lesson_text
 from app.runs import config_to_dict
+from app.upload import MAX_UPLOAD_BYTES
 from engine import SURFACES, limits
 from engine.datafit import DataFit
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS, OPTIMIZER_TITLES
@@ -31,7 +33,74 @@ def surface_options(lang: str) -> list[dict]:
         if isinstance(problem, DataFit):
             label = f"{label} ({t('data_fit', lang)})"
         options.append(option(label, name))
+    options.append(option(t("own_formula", lang), "custom"))
+    options.append(option(t("own_data", lang), "upload"))
     return options
+
+
+def own_surface_controls(state, lang: str) -> html.Div:
+    """A lecturer's own formula, or own data: shown only when chosen as the surface."""
+    custom = state.custom or {}
+    return html.Div(
+        [
+            html.Div(
+                [
+                    labelled(
+                        t("formula_field", lang),
+                        dcc.Input(
+                            id="formula-text",
+                            type="text",
+                            value=custom.get("formula", "x**2 + 3*sin(y)"),
+                            debounce=True,
+                            maxLength=200,
+                            spellCheck=False,
+                            className="number-input formula-input",
+                        ),
+                        control_id="formula-text",
+                        hint=t("formula_hint", lang),
+                        error_id="formula-error",
+                    ),
+                    html.Div(
+                        [
+                            labelled(
+                                t("x_range", lang),
+                                dcc.Input(id="formula-x-range", type="text", value=custom.get("x_range", "-3, 3"), debounce=True, className="number-input"),
+                            ),
+                            labelled(
+                                t("y_range", lang),
+                                dcc.Input(id="formula-y-range", type="text", value=custom.get("y_range", "-3, 3"), debounce=True, className="number-input"),
+                            ),
+                        ],
+                        className="pair-row",
+                    ),
+                ],
+                id="formula-controls",
+                hidden=state.current_surface != "custom",
+            ),
+            html.Div(
+                [
+                    dcc.Upload(
+                        id="upload-file",
+                        children=html.Div(t("upload_hint", lang, mb=f"{MAX_UPLOAD_BYTES / 1e6:g}")),
+                        max_size=MAX_UPLOAD_BYTES,
+                        accept=".csv,text/csv,text/plain",
+                        className="upload",
+                    ),
+                    html.Div(
+                        [
+                            labelled("x", dcc.Dropdown(id="upload-x", clearable=False)),
+                            labelled("y", dcc.Dropdown(id="upload-y", clearable=False)),
+                        ],
+                        className="pair-row",
+                    ),
+                    html.Div(id="upload-notes", className="control-hint"),
+                    html.Div(id="upload-error", className="control-error", role="alert"),
+                ],
+                id="upload-controls",
+                hidden=state.current_surface != "upload",
+            ),
+        ]
+    )
 
 
 def lr_marks() -> dict:
@@ -39,7 +108,8 @@ def lr_marks() -> dict:
     return {e: f"{10.0**e:g}" for e in range(low, high + 1, 2)}
 
 
-def controls(config, lang: str) -> html.Aside:
+def controls(state, lang: str) -> html.Aside:
+    config = state.current
     linreg_n = SURFACES["linreg"].n
     batch = "full" if config.batch_size is None else config.batch_size
     batch_choices = batch_options(linreg_n, lang)
@@ -50,9 +120,10 @@ def controls(config, lang: str) -> html.Aside:
         [
             labelled(
                 t("surface", lang),
-                dcc.Dropdown(id="surface", options=surface_options(lang), value=config.surface, clearable=False),
+                dcc.Dropdown(id="surface", options=surface_options(lang), value=state.current_surface, clearable=False),
                 control_id="surface",
             ),
+            own_surface_controls(state, lang),
             labelled(
                 t("optimizer", lang),
                 dcc.Dropdown(
@@ -348,16 +419,32 @@ def topbar(state, lang: str) -> html.Header:
     )
 
 
-def page(state, notices=(), lang: str | None = None) -> html.Div:
+@dataclass(frozen=True)
+class PageState:
+    """What the page opens with: the URL's ViewState, plus a lecturer's formula if it named one."""
+
+    view: object
+    custom: dict | None = None  # {"formula", "x_range", "y_range"}
+
+    def __getattr__(self, name):  # current, pinned, lang, embed, preset
+        return getattr(self.view, name)
+
+    @property
+    def current_surface(self) -> str:
+        return "custom" if self.custom else self.view.current.surface
+
+
+def page(view, notices=(), lang: str | None = None, custom: dict | None = None) -> html.Div:
     """The whole page for a ViewState (from the URL), with any notices about ignored values."""
+    state = PageState(view, custom)
     lang = lang or state.lang
-    config = state.current
     classes = "page embed" if state.embed else "page"
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
             dcc.Location(id="navigate", refresh=True),
             dcc.Store(id="pinned", data=[config_to_dict(c) for c in state.pinned]),
+            dcc.Store(id="upload-data"),
             dcc.Store(id="current-config"),
             dcc.Store(id="view-flags", data={"lang": lang, "embed": state.embed, "preset": state.preset}),
             topbar(state, lang),
@@ -369,7 +456,7 @@ def page(state, notices=(), lang: str | None = None) -> html.Div:
                 hidden=not notices,
             ),
             html.Div(id="notice", className="notice", role="alert"),
-            html.Div([controls(config, lang), views(state, lang)], className="workspace"),
+            html.Div([controls(state, lang), views(state, lang)], className="workspace"),
             shortcuts(lang),
         ],
         id="page",

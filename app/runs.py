@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from engine import SURFACES, RunConfig, limits
+from engine.catalog import surface_name
 from engine.optimizers import OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_PARAMS
 
@@ -42,9 +43,16 @@ def config_from_controls(
     start_y,
     optimizer_params: dict,
     scheduler_params: dict,
+    problem=None,
 ) -> RunConfig:
-    """Build and validate a RunConfig; ValueError names the field on bad input."""
-    problem = SURFACES.get(surface)
+    """Build and validate a RunConfig; ValueError names the field on bad input.
+
+    problem: the Surface or DataFit for surface "custom" (a formula) or "upload" (data).
+    """
+    if problem is not None:
+        surface = problem
+    else:
+        problem = SURFACES.get(surface)
     is_data = problem is not None and hasattr(problem, "n")
     start = None
     if start_x is not None or start_y is not None:
@@ -75,7 +83,7 @@ def config_from_controls(
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
     """JSON-safe form of a config (for Stores and, later, URLs)."""
     return {
-        "surface": config.surface,
+        "surface": surface_name(config.surface),
         "optimizer": config.optimizer,
         "lr": config.lr,
         "optimizer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in config.optimizer_params.items()},
@@ -89,8 +97,11 @@ def config_to_dict(config: RunConfig) -> dict[str, Any]:
     }
 
 
-def config_from_dict(data: dict[str, Any]) -> RunConfig:
+def config_from_dict(data: dict[str, Any], problems: dict[str, Any] | None = None) -> RunConfig:
+    """A config from its dict; problems maps "custom"/"upload" to the surface on screen."""
     values = dict(data)
+    if problems and values.get("surface") in problems:
+        values["surface"] = problems[values["surface"]]
     if values.get("start") is not None:
         values["start"] = tuple(values["start"])
     values["optimizer_params"] = {

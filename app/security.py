@@ -11,8 +11,10 @@ import os
 
 from flask import Flask
 
-# A control change posts a few kilobytes; nothing a student can send needs more.
-MAX_REQUEST_BYTES = 256 * 1024
+from app.upload import UPLOAD_REQUEST_BYTES
+
+# A control change posts a few kilobytes; the largest request is a CSV upload at its cap.
+MAX_REQUEST_BYTES = UPLOAD_REQUEST_BYTES
 
 
 def content_security_policy(frame_ancestors: str) -> str:

@@ -8,3 +8,15 @@ SURFACES: dict[str, Surface | DataFit] = {
     "linreg": house_prices(),
     **ANALYTIC_SURFACES,
 }
+
+
+def problem_of(surface: str | Surface | DataFit) -> Surface | DataFit:
+    """The problem a run descends: a registry name, or a Surface / DataFit built elsewhere
+    (a lecturer's formula, uploaded data)."""
+    if isinstance(surface, str):
+        return SURFACES[surface]
+    return surface
+
+
+def surface_name(surface: str | Surface | DataFit) -> str:
+    return surface if isinstance(surface, str) else surface.name

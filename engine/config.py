@@ -9,7 +9,9 @@ from types import MappingProxyType
 from typing import Any
 
 from engine import limits
-from engine.catalog import SURFACES
+from engine.catalog import SURFACES, problem_of
+from engine.datafit import DataFit
+from engine.surfaces import Surface
 from engine.optimizers import resolve_optimizer
 from engine.schedules import resolve_schedule
 
@@ -53,9 +55,11 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        if not isinstance(self.surface, str) or self.surface not in SURFACES:
+        is_name = isinstance(self.surface, str) and self.surface in SURFACES
+        if not is_name and not isinstance(self.surface, Surface | DataFit):
             raise ValueError(
                 f"surface = {self.surface!r} is not allowed: expected one of {', '.join(SURFACES)}"
+                " (or a Surface / DataFit object)"
             )
         set_(self, "lr", _number(self.lr, "lr", limits.LR_MIN, limits.LR_MAX))
         set_(self, "steps", _integer(self.steps, "steps", limits.STEPS_MIN, limits.STEPS_MAX))
@@ -67,7 +71,7 @@ class RunConfig:
                 f"normalization = {self.normalization!r} is not allowed: expected one of "
                 + ", ".join(limits.NORMALIZATIONS)
             )
-        problem = SURFACES[self.surface]
+        problem = problem_of(self.surface)
         surface = problem.surface(self.normalization)  # raises for scaling an analytic surface
         self._check_batch_size(surface)
         if self.start is not None:
@@ -101,7 +105,7 @@ class RunConfig:
     def resolved_start(self) -> tuple[float, float]:
         if self.start is not None:
             return self.start
-        return SURFACES[self.surface].surface(self.normalization).default_start
+        return problem_of(self.surface).surface(self.normalization).default_start
 
     def __hash__(self) -> int:
         # The parameter mappings are read-only views, which Python does not hash: hash

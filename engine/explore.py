@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from engine import limits
-from engine.catalog import SURFACES
+from engine.catalog import problem_of
 from engine.config import RunConfig
 from engine.optimizers import OPTIMIZER_PARAMS, resolve_optimizer
 from engine.schedules import MAX_PERIOD, MAX_RATE, SCHEDULER_PARAMS, resolve_schedule
@@ -461,7 +461,7 @@ def critical_rate(config: RunConfig, lam: float | None) -> float | None:
 
 
 def _surface(config: RunConfig):
-    return SURFACES[config.surface].surface(config.normalization)
+    return problem_of(config.surface).surface(config.normalization)
 
 
 def _grid_size(value: Any, name: str, low: int = 2, high: int = MAX_GRID) -> int:

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine import limits
-from engine.catalog import SURFACES
+from engine.catalog import problem_of
 from engine.config import RunConfig
 from engine.optimizers import OPTIMIZERS, resolve_optimizer, stack_hyper
 from engine.outcome import VISIBLE, diagnose_many, recent_move, tail_iterates
@@ -107,7 +107,7 @@ def divergence_limit(surface) -> float:
 
 def _batch_size(config: RunConfig) -> int | None:
     """None for the full batch; a batch holding every data point is the full batch."""
-    surface = SURFACES[config.surface].surface(config.normalization)
+    surface = problem_of(config.surface).surface(config.normalization)
     n = getattr(surface, "n", None)
     if config.batch_size is None or n is None or config.batch_size >= n:
         return None
@@ -198,7 +198,7 @@ def _optimizer_hyper(configs: list[RunConfig]) -> dict:
 
 def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
     first = configs[0]
-    surface = SURFACES[first.surface].surface(first.normalization)
+    surface = problem_of(first.surface).surface(first.normalization)
     steps = first.steps
     runs = len(configs)
     batch_size = _batch_size(first)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.catalog import surface_name
 from engine.config import RunConfig
 
 
@@ -70,6 +71,7 @@ class Trajectory:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: plain lists and numbers, no NaN or inf anywhere."""
         config = {f.name: _plain(getattr(self.config, f.name)) for f in fields(self.config)}
+        config["surface"] = surface_name(self.config.surface)  # a custom surface by its name
         result = {
             "config": config,
             "params": self.params.tolist(),

@@ -807,6 +807,12 @@ def test_main_callback_returns_one_value_per_output(registered):
         OPT_VALUES,
         SCHED_VALUES,
         [],
+        "x**2",  # the formula and data fields, unused on the bowl
+        "-3, 3",
+        "-3, 3",
+        None,
+        None,
+        None,
         OPT_IDS,
         SCHED_IDS,
         {"lang": "en", "embed": False, "preset": None},

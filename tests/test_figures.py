@@ -197,7 +197,7 @@ def test_contour_arrows_and_player_rows_agree():
 @pytest.mark.parametrize(("name", "normalization"), SURFACE_VARIANTS)
 def test_surface_grid_puts_the_global_minimum_at_zero(name, normalization):
     surface = SURFACES[name].surface(normalization)
-    xs, ys, excess = figures.surface_grid(name, normalization, figures.CONTOUR_GRID)
+    xs, ys, excess = figures.surface_grid(SURFACES[name].surface(normalization), figures.CONTOUR_GRID)
     (x0, x1), (y0, y1) = surface.window
     assert (xs[0], xs[-1], ys[0], ys[-1]) == (x0, x1, y0, y1)
     assert excess.shape == (len(ys), len(xs))
@@ -211,13 +211,13 @@ def test_surface_grid_puts_the_global_minimum_at_zero(name, normalization):
     assert float(surface.value(np.array(surface.global_minimum.point))) == pytest.approx(
         best, abs=1e-9
     )
-    fine = figures.surface_grid(name, normalization, 201)[2]
+    fine = figures.surface_grid(SURFACES[name].surface(normalization), 201)[2]
     assert fine.min() <= 1e-2 * fine.max()
 
 
 def test_height_scale_logs_cliffs_and_keeps_gentle_surfaces_linear():
     def scale(name):
-        return figures.height_scale(figures.surface_grid(name, "none", figures.SURFACE_GRID)[2])
+        return figures.height_scale(figures.surface_grid(SURFACES[name].surface("none"), figures.SURFACE_GRID)[2])
 
     assert scale("rosenbrock") == "log"
     assert scale("beale") == "log"
