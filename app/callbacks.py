@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from app import figures
-from app.i18n import LANGUAGES, t
+from app import explore_figures, figures
+from app.i18n import LANGUAGES, name_in, t
 from app.lessons import LESSONS
 from app.runs import (
     config_from_controls,
@@ -28,6 +28,14 @@ from app.urlstate import ViewState, canonical, decode, encode
 from engine import SURFACES, limits, simulate_many
 from engine.catalog import problem_of
 from engine.datafit import DataFit
+from engine.explore import (
+    at_rate,
+    current_setting,
+    lr_finder,
+    second_settings,
+    stability_map,
+    with_second,
+)
 from engine.formula import custom_surface
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates, resolve_schedule
@@ -85,6 +93,49 @@ def navigation_target(trigger, preset, lang, search, flags) -> str:
         query = encode(dataclasses.replace(state, lang=lang))
         return f"/?{query}" if query else "/"
     return no_update
+
+
+def explore_outputs(view, current, second, surface, custom, upload, lang):
+    """The learning-rate finder or the stability map for the run on screen."""
+    hide, show = {"display": "none"}, {}
+    if view not in ("finder", "map") or not current:
+        return False, True, no_update, hide, no_update, hide, no_update, no_update, ""
+    try:
+        problem = own_problem(surface, custom, upload)
+        config = config_from_dict(current, {surface: problem} if problem is not None else None)
+    except (ValueError, TypeError):
+        return False, True, no_update, hide, no_update, hide, no_update, no_update, ""
+    if view == "finder":
+        sweep = lr_finder(config)
+        figure = explore_figures.lr_finder_figure(sweep, config.lr, lang)
+        return True, False, figure, show, no_update, hide, no_update, no_update, ""
+    choices = second_settings(config)
+    options = [{"label": explore_figures.second_label(c, config.scheduler, lang), "value": c} for c in choices]
+    if not choices:
+        return True, False, no_update, hide, no_update, hide, [], None, t("no_second", lang)
+    second = second if second in choices else choices[0]
+    smap = stability_map(config, second)
+    figure = explore_figures.stability_map_figure(smap, config.lr, current_setting(config, second), lang)
+    return True, False, no_update, hide, figure, show, options, second, ""
+
+
+def map_cell_target(click, current, pinned, second, flags):
+    """The link of a clicked stability-map cell: the same view at that rate and setting."""
+    try:
+        rate, value = click["points"][0]["customdata"]
+        config = with_second(at_rate(config_from_dict(current), float(rate)), second, value)
+    except (TypeError, KeyError, IndexError, ValueError):
+        return no_update  # own formulas and data cannot travel in a link
+    flags = flags or {}
+    pins = []
+    for data in pinned or []:
+        try:
+            pins.append(config_from_dict(data))
+        except (ValueError, TypeError):
+            continue
+    state = ViewState(current=config, pinned=tuple(pins[:MAX_PINNED]), lang=flags.get("lang", "en"), embed=bool(flags.get("embed")))
+    query = encode(state)
+    return f"/?{query}" if query else "/"
 
 
 def upload_outputs(contents, filename):
@@ -229,7 +280,8 @@ def compute_views(
 
 def summary(config, runs: int, lang: str) -> str:
     """One line naming the settings, for embedded slides."""
-    parts = [problem_of(config.surface).title, config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    problem = problem_of(config.surface)
+    parts = [name_in("surface", problem.name, problem.title, lang), config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
     if config.scheduler != "constant":
         parts.append(config.scheduler)
     if config.batch_size is not None:
@@ -251,7 +303,7 @@ def formula(problem, lang: str):
                 className="formula-grad",
             )
         )
-    lines.append(html.Span(problem.description, className="formula-note"))
+    lines.append(html.Span(name_in("description", problem.name, problem.description, lang), className="formula-note"))
     return lines
 
 
@@ -352,6 +404,58 @@ def register(app) -> None:
         options = [{**o, "disabled": not is_data} for o in options]
         lang = (flags or {}).get("lang", "en")
         return not is_data, options, "" if is_data else t("only_data_fit", lang)
+
+    @app.callback(
+        Output("curves", "hidden"),
+        Output("explore", "hidden"),
+        Output("finder-graph", "figure"),
+        Output("finder-graph", "style"),
+        Output("map-graph", "figure"),
+        Output("map-graph", "style"),
+        Output("explore-second", "options"),
+        Output("explore-second", "value"),
+        Output("explore-note", "children"),
+        Input("lower-view", "value"),
+        Input("current-config", "data"),
+        Input("explore-second", "value"),
+        State("surface", "value"),
+        State("formula-text", "value"),
+        State("formula-x-range", "value"),
+        State("formula-y-range", "value"),
+        State("upload-data", "data"),
+        State("upload-x", "value"),
+        State("upload-y", "value"),
+        State("view-flags", "data"),
+    )
+    def explore(view, current, second, surface, formula, x_range, y_range, table, upload_x, upload_y, flags):
+        custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
+        upload = {"table": table, "x": upload_x, "y": upload_y}
+        return explore_outputs(view, current, second, surface, custom, upload, (flags or {}).get("lang", "en"))
+
+    @app.callback(
+        Output("lr", "value", allow_duplicate=True),
+        Input("finder-graph", "clickData"),
+        prevent_initial_call=True,
+    )
+    def load_clicked_rate(click):
+        """A point of the learning-rate finder loads its rate."""
+        try:
+            return float(click["points"][0]["customdata"])
+        except (TypeError, KeyError, IndexError, ValueError):
+            return no_update
+
+    @app.callback(
+        Output("navigate", "href", allow_duplicate=True),
+        Input("map-graph", "clickData"),
+        State("current-config", "data"),
+        State("pinned", "data"),
+        State("explore-second", "value"),
+        State("view-flags", "data"),
+        prevent_initial_call=True,
+    )
+    def load_clicked_cell(click, current, pinned, second, flags):
+        """A cell of the stability map opens that rate and setting (a new link)."""
+        return map_cell_target(click, current, pinned, second, flags)
 
     @app.callback(
         Output("formula-controls", "hidden"),

@@ -108,8 +108,7 @@ def export_html(query: str) -> str:
   <header class="topbar"><h1>Descent Lab</h1><span class="tagline">{html_text.escape(result["summary"])}</span></header>
   <div class="workspace">
     <section class="views">
-      {lesson}
-      <div class="formula">{render_component(result["formula"])}</div>
+      <div class="view-head">{lesson}<div class="formula">{render_component(result["formula"])}</div></div>
       <div class="maps">{graphs.split('<div id="loss-graph"')[0]}</div>
       <div class="player" id="player">
         <button id="player-start" class="icon-button" title="Home">|◀</button>

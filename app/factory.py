@@ -72,4 +72,5 @@ def create_app() -> dash.Dash:
         Input("player-speed", "value"),
     )
     security.harden(app.server)
+    security.guard_callbacks(app)
     return app

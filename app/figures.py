@@ -440,12 +440,20 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en") -> dict:
         yaxis={
             "type": "log" if log else "linear",
             "exponentformat": "power",
+            # Whole decades, about five labels whatever the range: no crowd of 2s and 5s.
+            **({"dtick": _decade_step(curves)} if log else {}),
             "gridcolor": "#e4e7eb",
             "rangemode": "normal" if log else "tozero",
         },
         showlegend=False,
     )
     return {"data": curves + points, "layout": layout}
+
+
+def _decade_step(curves: list[dict]) -> int:
+    values = np.concatenate([np.asarray(c["y"], dtype=float) for c in curves if len(c.get("y", []))] or [np.ones(1)])
+    decades = np.log10(values.max()) - np.log10(values.min())
+    return max(1, int(np.ceil(decades / 5)))
 
 
 def data_fit_figure(problem, views: list[RunView], normalizations: list[str], lang: str = "en") -> dict:

@@ -106,6 +106,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Drop a CSV here or click to choose one (up to {mb} MB)",
         "ko": "CSV 파일을 끌어다 놓거나 클릭해서 고르세요 (최대 {mb} MB)",
     },
+    "view_curves": {"en": "Curves", "ko": "곡선"},
+    "view_finder": {"en": "Which rate?", "ko": "어떤 학습률?"},
+    "view_map": {"en": "Stability map", "ko": "안정성 지도"},
+    "second_setting": {"en": "against", "ko": "비교 설정"},
+    "no_second": {
+        "en": "Choose momentum, Nesterov or Adam, a scheduler, or the data-fit problem to map a second setting.",
+        "ko": "두 번째 설정을 지도로 보려면 모멘텀, 네스테로프, Adam, 스케줄러 또는 데이터 적합 문제를 고르세요.",
+    },
     "shortcuts": {"en": "Keyboard shortcuts", "ko": "키보드 단축키"},
     "key_play": {"en": "play / pause", "ko": "재생 / 일시정지"},
     "key_step": {"en": "one step back / forward", "ko": "한 스텝 뒤로 / 앞으로"},
@@ -125,3 +133,48 @@ def t(key: str, lang: str = "en", **values) -> str:
     entry = TEXT[key]
     text = entry.get(lang, entry["en"])
     return text.format(**values) if values else text
+
+
+# Names of the engine's surfaces, optimizers and schedulers in Korean (English comes from the
+# engine itself, so the two never drift apart in English).
+KOREAN_NAMES: dict[str, str] = {
+    "surface:bowl": "타원형 그릇",
+    "surface:ravine": "좁은 협곡",
+    "surface:trap": "웅덩이와 분지",
+    "surface:linreg": "데이터 적합: 면적에 따른 집값",
+    "surface:rosenbrock": "로젠브록의 바나나 골짜기",
+    "surface:himmelblau": "히멜블라우의 네 골짜기",
+    "surface:rastrigin": "라스트리긴의 달걀판",
+    "surface:beale": "빌의 고원",
+    "surface:six_hump_camel": "여섯 혹 낙타",
+    "description:bowl": "매끈한 타원형 그릇: 학습률 하나로 미끄러져 들어갈지, 가파른 쪽을 지그재그로 가로지를지, 튕겨 나갈지가 정해집니다.",
+    "description:ravine": "길고 좁은 기울어진 골짜기: 가파른 벽에 맞춘 스텝은 바닥을 따라 기어가듯 느립니다. 모멘텀과 Adam이 푸는 문제입니다.",
+    "description:trap": "좁은 웅덩이 옆에 넓고 더 깊은 분지: 작은 스텝은 웅덩이에 머물고, 웅덩이 벽에 비해 큰 스텝은 분지로 튕겨 나갑니다.",
+    "description:linreg": "집 100채에 가격 = w·면적 + b를 맞춥니다: 모든 신경망이 줄이는 손실을 2차원으로 본 것입니다.",
+    "description:rosenbrock": "휘어진 바나나 모양 골짜기: 바닥까지는 빠르지만, 굽은 바닥을 따라 최소점까지 가는 길은 느립니다.",
+    "description:himmelblau": "똑같이 깊은 최소점 네 개: 어떻게 걷느냐보다 어디서 시작하느냐가 도착점을 정합니다.",
+    "description:rastrigin": "그릇 위에 121개의 홈이 파인 달걀판: 일반 경사 하강법은 가장 가까운 홈에 멈춥니다.",
+    "description:beale": "가파른 능선으로 둘러싸인 평평한 고원: 가운데 기울기는 아주 작고 가장자리는 아주 커서, 고정된 스텝 하나로는 둘 다 맞출 수 없습니다.",
+    "description:six_hump_camel": "안장 모양 등 위에 좋은 최소점 둘과 덜 좋은 최소점 넷: 시작점과 스텝 크기가 결과를 고릅니다.",
+    "optimizer:sgd": "SGD (기본 경사 하강법)",
+    "optimizer:momentum": "모멘텀 SGD",
+    "optimizer:nesterov": "네스테로프 모멘텀 SGD",
+    "optimizer:adagrad": "Adagrad",
+    "optimizer:rmsprop": "RMSprop",
+    "optimizer:adam": "Adam",
+    "scheduler:constant": "일정 (스케줄러 없음)",
+    "scheduler:step": "계단식 감소 (StepLR)",
+    "scheduler:exponential": "지수 감소 (ExponentialLR)",
+    "scheduler:plateau": "정체 시 감소 (ReduceLROnPlateau)",
+    "scheduler:cosine": "코사인 감소 (CosineAnnealingLR)",
+    "scheduler:cosine_restarts": "웜 리스타트 코사인 (CosineAnnealingWarmRestarts)",
+    "scheduler:cyclic": "순환 학습률 (CyclicLR)",
+    "scheduler:onecycle": "원사이클 (OneCycleLR)",
+}
+
+
+def name_in(kind: str, key: str, english: str, lang: str) -> str:
+    """A surface/optimizer/scheduler name or description in lang (English from the engine)."""
+    if lang == "ko":
+        return KOREAN_NAMES.get(f"{kind}:{key}", english)
+    return english

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 from app.controls import batch_options, labelled, option, param_block
-from app.i18n import t
+from app.i18n import name_in, t
 from app.lessons import LESSONS, lesson_text
 from app.runs import config_to_dict
 from app.upload import MAX_UPLOAD_BYTES
@@ -29,8 +29,8 @@ CURVE_CONFIG = {"displayModeBar": False, "responsive": True}
 def surface_options(lang: str) -> list[dict]:
     options = []
     for name, problem in SURFACES.items():
-        label = problem.title if hasattr(problem, "title") else name
-        if isinstance(problem, DataFit):
+        label = name_in("surface", name, problem.title, lang)
+        if isinstance(problem, DataFit) and lang == "en":
             label = f"{label} ({t('data_fit', lang)})"
         options.append(option(label, name))
     options.append(option(t("own_formula", lang), "custom"))
@@ -128,7 +128,7 @@ def controls(state, lang: str) -> html.Aside:
                 t("optimizer", lang),
                 dcc.Dropdown(
                     id="optimizer",
-                    options=[option(OPTIMIZER_TITLES[n], n) for n in OPTIMIZER_NAMES],
+                    options=[option(name_in("optimizer", n, OPTIMIZER_TITLES[n], lang), n) for n in OPTIMIZER_NAMES],
                     value=config.optimizer,
                     clearable=False,
                 ),
@@ -178,7 +178,7 @@ def controls(state, lang: str) -> html.Aside:
                 t("scheduler", lang),
                 dcc.Dropdown(
                     id="scheduler",
-                    options=[option(SCHEDULER_TITLES[n], n) for n in SCHEDULER_NAMES],
+                    options=[option(name_in("scheduler", n, SCHEDULER_TITLES[n], lang), n) for n in SCHEDULER_NAMES],
                     value=config.scheduler,
                     clearable=False,
                 ),
@@ -313,6 +313,17 @@ def player_bar(lang: str) -> html.Div:
                 searchable=False,
                 className="speed",
             ),
+            dcc.RadioItems(
+                id="lower-view",
+                options=[
+                    option(t("view_curves", lang), "curves"),
+                    option(t("view_finder", lang), "finder"),
+                    option(t("view_map", lang), "map"),
+                ],
+                value="curves",
+                inline=True,
+                className="lower-switch",
+            ),
         ],
         className="player",
         id="player",
@@ -338,8 +349,31 @@ def views(state, lang: str) -> html.Section:
             player_bar(lang),
             html.Div(id="badges", className="badges", role="status"),
             html.Div(
-                [graph("loss-graph", "curve"), graph("lr-graph", "curve"), graph("third-graph", "curve")],
-                className="curves",
+                [
+                    html.Div(
+                        [graph("loss-graph", "curve"), graph("lr-graph", "curve"), graph("third-graph", "curve")],
+                        id="curves",
+                        className="curves",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(
+                                [
+                                    html.Label(t("second_setting", lang), htmlFor="explore-second", className="control-label"),
+                                    dcc.Dropdown(id="explore-second", clearable=False, searchable=False, className="explore-second"),
+                                    html.Span(id="explore-note", className="control-hint"),
+                                ],
+                                className="explore-bar",
+                            ),
+                            dcc.Graph(id="finder-graph", config=CURVE_CONFIG, className="graph explore-graph"),
+                            dcc.Graph(id="map-graph", config=CURVE_CONFIG, className="graph explore-graph"),
+                        ],
+                        id="explore",
+                        className="explore",
+                        hidden=True,
+                    ),
+                ],
+                className="lower",
             ),
         ],
         className="views",

@@ -7,9 +7,10 @@ page; set DESCENT_LAB_FRAME_ANCESTORS (a CSP frame-ancestors list such as
 
 from __future__ import annotations
 
+import json
 import os
 
-from flask import Flask
+from flask import Flask, abort, request
 
 from app.upload import UPLOAD_REQUEST_BYTES
 
@@ -47,3 +48,89 @@ def harden(server: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+# --------------------------------------------------------------------------- callback requests
+
+MAX_PATTERN_ENTRIES = 1000  # controls one wildcard (ALL) may match: the page has ~60
+
+
+def guard_callbacks(app) -> None:
+    """Answer a malformed POST /_dash-update-component with 400, not Dash's 500.
+
+    Dash trusts the shape of a callback request (it comes from its own renderer) and fails
+    with a 500 on anything else. This checks the shape against the registered callback
+    before Dash reads it: a JSON object naming a server-side callback, with one input and
+    state entry per dependency, each naming that dependency's component and property. The
+    values are the callbacks' business. An unparsable, non-JSON or over-cap body gets
+    Flask's 400, 415 or 413.
+    """
+    route = app.config.routes_pathname_prefix + "_dash-update-component"
+
+    @app.server.before_request
+    def check_callback_request():
+        if request.path != route or request.method != "POST":
+            return None
+        problem = callback_request_problem(app.callback_map, request.get_json())
+        if problem:
+            abort(400, description=f"Malformed callback request: {problem}")
+        return None
+
+
+def callback_request_problem(callback_map: dict, body) -> str:
+    """What is wrong with a callback request body ("" if its shape is what Dash expects)."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    output = body.get("output")
+    entry = callback_map.get(output) if isinstance(output, str) else None
+    if entry is None or "callback" not in entry:
+        return "output names no server-side callback"
+    for key in ("inputs", "state"):
+        specs = [(spec["id"], spec["property"]) for spec in entry[key]]
+        problem = _entries_problem(body.get(key, []), specs, key)
+        if problem:
+            return problem
+    if not entry.get("no_output"):
+        outputs = entry["output"]
+        multi = isinstance(outputs, list | tuple)
+        specs = [(o.component_id_str(), o.component_property) for o in (outputs if multi else [outputs])]
+        given = body.get("outputs")
+        problem = _entries_problem(given if multi else [given], specs, "outputs", values=False)
+        if problem:
+            return problem
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds is not a list of strings"
+    return ""
+
+
+def _entries_problem(given, specs, key: str, values: bool = True) -> str:
+    if not isinstance(given, list) or len(given) != len(specs):
+        return f"{key} does not hold one entry per dependency ({len(specs)})"
+    for item, (component_id, prop) in zip(given, specs, strict=True):
+        if component_id.startswith("{"):
+            pattern = json.loads(component_id)
+            if not isinstance(item, list) or len(item) > MAX_PATTERN_ENTRIES:
+                return f"{key}: {component_id}.{prop} is not a list of matching controls"
+            if not all(_names(one, pattern, prop) for one in item):
+                return f"{key}: an entry does not match {component_id}.{prop}"
+        elif not _names(item, component_id, prop):
+            return f"{key}: an entry does not name {component_id}.{prop}"
+    return ""
+
+
+def _names(item, component_id, prop: str) -> bool:
+    """item is {"id": ..., "property": ...} naming component_id (a wildcard pattern) and prop."""
+    if not isinstance(item, dict) or not isinstance(item.get("property"), str):
+        return False
+    if item["property"].split("@")[0] != prop:
+        return False
+    given = item.get("id")
+    if not isinstance(component_id, dict):
+        return given == component_id
+    if not isinstance(given, dict) or set(given) != set(component_id):
+        return False
+    return all(
+        isinstance(given[k], str | int | float | bool) if isinstance(v, list) else given[k] == v
+        for k, v in component_id.items()
+    )

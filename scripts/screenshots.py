@@ -78,6 +78,12 @@ def main() -> None:
             time.sleep(1.5)
         wait_ready(driver)
         driver.save_screenshot(str(out / "compare.png"))
+        for view in ("finder", "map"):
+            driver.get(f"http://127.0.0.1:{port}/?optimizer=momentum&lr=0.05")
+            wait_ready(driver)
+            driver.find_element(By.CSS_SELECTOR, f"#lower-view input[value='{view}']").click()
+            time.sleep(3)
+            driver.save_screenshot(str(out / f"{view}.png"))
         for shot in args.query:
             name, query = shot.split("=", 1)
             driver.get(f"http://127.0.0.1:{port}/?{query}")

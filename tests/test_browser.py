@@ -116,3 +116,67 @@ def test_bad_learning_rate_shows_message_and_keeps_view(dash_duo):
     dash_duo.wait_for_contains_text("#lr-error", "lr = 100", timeout=10)
     assert "[1e-05, 10]" in dash_duo.find_element("#lr-error").text
     assert "converged" in dash_duo.find_element("#badges").text  # the last good view stays
+
+
+def test_korean_page_shows_the_lecture_terms(dash_duo):
+    dash_duo.start_server(create_app())
+    dash_duo.driver.get(dash_duo.server_url + "/?preset=overshooting&lang=ko")
+    dash_duo.wait_for_contains_text("#badges", "오버슈팅", timeout=20)
+    text = dash_duo.find_element("#page").text
+    for term in ("학습률", "손실", "배치 크기", "입력 정규화"):
+        assert term in text
+    assert "L4" in dash_duo.find_element("#lesson").text
+    assert dash_duo.get_logs() == []
+
+
+def test_embedded_in_an_iframe_on_another_origin(dash_duo, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    dash_duo.start_server(create_app())
+    # localhost and 127.0.0.1 are different origins: the slide deck is served from one,
+    # the app from the other.
+    app_url = dash_duo.server_url.replace("localhost", "127.0.0.1") + "/?preset=divergence&embed=1"
+    (tmp_path / "slides.html").write_text(
+        f'<html><body><iframe id="lesson" src="{app_url}" style="width:1000px;height:640px"></iframe></body></html>'
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    deck = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=deck.serve_forever, daemon=True).start()
+    try:
+        dash_duo.driver.get(f"http://localhost:{deck.server_address[1]}/slides.html")
+        dash_duo.driver.switch_to.frame(dash_duo.driver.find_element("css selector", "#lesson"))
+        wait_until(
+            lambda: "diverged" in dash_duo.driver.find_element("css selector", "#badges").text,
+            timeout=20,
+            message="the embedded lesson to render",
+        )
+        # Embed mode: views and play controls, no control panel.
+        assert not dash_duo.driver.find_element("css selector", "#controls").is_displayed()
+        assert dash_duo.driver.execute_script(FIGURE.format("contour", "data.length")) > 1
+        assert dash_duo.driver.find_element("css selector", "#summary").is_displayed()
+    finally:
+        dash_duo.driver.switch_to.default_content()
+        deck.shutdown()
+
+
+def test_exported_html_plays_offline_from_disk(dash_duo, tmp_path):
+    from app.export import export_html
+
+    page = tmp_path / "lesson.html"
+    page.write_text(export_html("preset=overshooting"), encoding="utf-8")
+    driver = dash_duo.driver
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
+    driver.get(page.as_uri())
+    wait_until(lambda: driver.find_element("css selector", "#player-total").text == "50", message="figures drawn")
+    driver.find_element("css selector", "#player-play").click()
+    step = lambda: int(driver.find_element("css selector", "#player-step").text)  # noqa: E731
+    wait_until(lambda: step() < 50, message="playback to restart")
+    first = step()
+    wait_until(lambda: step() > first, message="frames to advance offline")
+    assert "overshooting" in driver.find_element("css selector", "#badges").text
