@@ -22,6 +22,7 @@ from app.runs import (
     error_field,
     params_from_controls,
     run_labels,
+    specs_of,
 )
 from app.upload import UploadError, data_fit_from, read_upload, table_to_store
 from app.urlstate import ViewState, canonical, decode, encode
@@ -222,8 +223,8 @@ def compute_views(
             seed=seed,
             start_x=start_x,
             start_y=start_y,
-            optimizer_params=params_from_controls(opt_values, opt_ids, optimizer, OPTIMIZER_PARAMS.get(optimizer, ())),
-            scheduler_params=params_from_controls(sched_values, sched_ids, scheduler, SCHEDULER_PARAMS.get(scheduler, ())),
+            optimizer_params=params_from_controls(opt_values, opt_ids, optimizer, specs_of(OPTIMIZER_PARAMS, optimizer)),
+            scheduler_params=params_from_controls(sched_values, sched_ids, scheduler, specs_of(SCHEDULER_PARAMS, scheduler)),
         )
     except ValueError as error:
         message = str(error)

@@ -34,6 +34,9 @@ SURFACE_GRID = 60
 # Paths longer than this are thinned for display: nobody sees more points than pixels.
 MAX_POINTS = 2000
 EXIT_SYMBOL = "x"
+GRADIENT_ARROW = "#1f2933"
+UPDATE_ARROW = "#E69F00"
+BATCH_ARROW = "#CC79A7"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class RunView:
     lr: np.ndarray  # (m,) rate of the update leaving each point (last repeats)
     grad: np.ndarray  # (m, 2) full-data gradient at each point
     update: np.ndarray  # (m, 2) the update taken from each point (last is zero)
+    batch_grad: np.ndarray | None  # (m, 2) the mini-batch gradient each update used, or None
     exit_point: tuple[float, float] | None  # where a run that left the window crossed its edge
 
 
@@ -88,6 +92,9 @@ def run_view(trajectory, label: str, colour: str) -> RunView:
         lr=lr[steps],
         grad=surface.grad(points),
         update=update[steps],
+        batch_grad=(
+            np.vstack([trajectory.grad, np.zeros((1, 2))])[steps] if getattr(trajectory, "steps_per_epoch", 1) > 1 else None
+        ),
         exit_point=exit_point,
     )
 
@@ -175,7 +182,12 @@ def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         data.extend(_path_traces(views[slot] if slot < len(views) else None, three_d=False))
     data.append(_minima_trace(surface, lang))
     data.append(_exit_trace(views, lang))
-    layout = _base_layout(t("contour_title", lang), lang)
+    # The title doubles as the arrows' key.
+    key = [(GRADIENT_ARROW, t("gradient", lang)), (UPDATE_ARROW, t("update", lang))]
+    if views and views[0].batch_grad is not None:
+        key.append((BATCH_ARROW, t("batch_gradient", lang)))
+    arrows_key = "  ".join(f'<span style="color:{colour};font-size:13px">➜ {name}</span>' for colour, name in key)
+    layout = _base_layout(f"{t('contour_title', lang)}   {arrows_key}", lang)
     (x0, x1), (y0, y1) = surface.window
     layout.update(
         xaxis={"title": {"text": x_name}, "range": [x0, x1], "showgrid": False, "zeroline": False},
@@ -248,10 +260,12 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
 
 
 def _arrow_rows(view: RunView) -> list[list[float]]:
-    """Per displayed point: [step, gradient x, gradient y, update x, update y]."""
+    """Per displayed point: [step, gradient x, gradient y, update x, update y], and for
+    mini-batch runs the batch gradient [..., batch x, batch y]."""
+    batch = view.batch_grad.tolist() if view.batch_grad is not None else [[] for _ in view.steps]
     return [
-        [int(step), *grad, *update]
-        for step, grad, update in zip(view.steps, view.grad.tolist(), view.update.tolist(), strict=True)
+        [int(step), *grad, *update, *extra]
+        for step, grad, update, extra in zip(view.steps, view.grad.tolist(), view.update.tolist(), batch, strict=True)
     ]
 
 
@@ -300,15 +314,33 @@ def arrow_scale(view: RunView, surface) -> float:
 
 
 def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
-    """Annotation 0: the gradient (uphill) at the current point; 1: the update actually taken."""
+    """Annotation 0: the full-data gradient (uphill) at the current point; 1: the update
+    actually taken (it differs under momentum, RMSprop, Adam); 2: for mini-batches, the batch
+    gradient the update used, on the same scale as 0, so the noise of small batches shows."""
     style = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "text": ""}
+    hidden = {**style, "x": 0, "y": 0, "ax": 0, "ay": 0, "visible": False}
     if view is None or len(view.steps) == 0:
-        hidden = {**style, "x": 0, "y": 0, "ax": 0, "ay": 0, "visible": False}
-        return [hidden, dict(hidden)]
+        return [hidden, dict(hidden), dict(hidden)]
     scale = arrow_scale(view, surface)
     px, py = view.params[index]
     gx, gy = view.grad[index] * scale
     ux, uy = view.update[index]
+    if view.batch_grad is None:
+        batch = dict(hidden)
+    else:
+        bx, by = view.batch_grad[index] * scale
+        batch = {
+            **style,
+            "x": px + bx,
+            "y": py + by,
+            "ax": px,
+            "ay": py,
+            "arrowhead": 2,
+            "arrowsize": 1.1,
+            "arrowwidth": 2,
+            "arrowcolor": BATCH_ARROW,
+            "name": t("batch_gradient", lang),
+        }
     return [
         {
             **style,
@@ -319,7 +351,7 @@ def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
             "arrowhead": 2,
             "arrowsize": 1.3,
             "arrowwidth": 2.5,
-            "arrowcolor": "#1f2933",
+            "arrowcolor": GRADIENT_ARROW,
             "name": t("gradient", lang),
         },
         {
@@ -331,9 +363,10 @@ def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
             "arrowhead": 3,
             "arrowsize": 1.2,
             "arrowwidth": 2.5,
-            "arrowcolor": "#E69F00",
+            "arrowcolor": UPDATE_ARROW,
             "name": t("update", lang),
         },
+        batch,
     ]
 
 

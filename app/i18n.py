@@ -48,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
     "grad_norm": {"en": "Gradient size ‖∇L‖", "ko": "기울기 크기 ‖∇L‖"},
     "gradient": {"en": "∇L (uphill)", "ko": "∇L (오르막)"},
     "update": {"en": "step", "ko": "이동"},
+    "batch_gradient": {"en": "batch ∇L", "ko": "배치 기울기"},
     "contour_title": {"en": "Contour map", "ko": "등고선 지도"},
     "surface_title": {"en": "Loss surface", "ko": "손실 곡면"},
     "data_title": {"en": "Data and fitted line", "ko": "데이터와 적합된 직선"},

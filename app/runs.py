@@ -15,6 +15,11 @@ FIELDS = ("surface", "optimizer", "lr", "scheduler", "batch_size", "normalizatio
 SHORT_NAMES = {"batch_size": "batch", "normalization": "scaling", "optimizer": "", "scheduler": ""}
 
 
+def specs_of(table: dict, name) -> tuple:
+    """The ParamSpecs of an optimizer or scheduler by name; () for any other value (even a list)."""
+    return table.get(name, ()) if isinstance(name, str) else ()
+
+
 def params_from_controls(values: list, ids: list[dict], owner: str, specs) -> dict[str, Any]:
     """The non-blank hyperparameters of one optimizer or scheduler, as the user typed them."""
     kinds = {spec.name: spec.kind for spec in specs}
@@ -52,7 +57,7 @@ def config_from_controls(
     if problem is not None:
         surface = problem
     else:
-        problem = SURFACES.get(surface)
+        problem = SURFACES.get(surface) if isinstance(surface, str) else None
     is_data = problem is not None and hasattr(problem, "n")
     start = None
     if start_x is not None or start_y is not None:

@@ -92,12 +92,17 @@
     var row = at.run.info[at.i];
     if (!Array.isArray(row)) return;
     var x = at.run.x[at.i], y = at.run.y[at.i];
-    window.Plotly.relayout(gd, {
+    var update = {
       "annotations[0].ax": x, "annotations[0].ay": y,
       "annotations[0].x": x + row[1] * scale, "annotations[0].y": y + row[2] * scale,
       "annotations[1].ax": x, "annotations[1].ay": y,
       "annotations[1].x": x + row[3], "annotations[1].y": y + row[4]
-    });
+    };
+    if (row.length >= 7) {  // mini-batch: the batch gradient beside the full-data one
+      update["annotations[2].ax"] = x; update["annotations[2].ay"] = y;
+      update["annotations[2].x"] = x + row[5] * scale; update["annotations[2].y"] = y + row[6] * scale;
+    }
+    window.Plotly.relayout(gd, update);
   }
 
   function markCurve(gd, step) {

@@ -122,7 +122,10 @@ class RunConfig:
 def _number(value: Any, name: str, low: float, high: float) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float (JSON allows any size)
+            number = math.inf
         ok = math.isfinite(number) and low <= number <= high
     if not ok:
         raise ValueError(f"{name} = {value!r} is not allowed: expected a number in [{low:g}, {high:g}]")

@@ -11,7 +11,9 @@ global minimum value, L the full-data loss and ∇L its gradient, and diag the w
    a run whose loss falls steadily that is L(p_k), while a mini-batch run, which never settles
    but keeps jittering around the minimum at a noise floor set by its rate and batch, counts
    as converged once it has reached that floor, rather than being judged by where the last
-   noisy step happened to land.
+   noisy step happened to land. A run whose final iterate itself has removed that much of its
+   excess loss is converged wherever it ended: it found an equally deep minimum the surface
+   does not list (a formula's periodic minima outside its window, say).
 3. ``overshooting``: not converged, in the last TAIL of the run (at least 4 updates) at least
    a quarter of the updates overshot (see below), and it is still moving: one of its last
    RECENT updates is visible. It is still zig-zagging across the valley. (A run whose
@@ -85,6 +87,7 @@ def diagnose_many(
     final_grad_norm: np.ndarray,
     surface,
     diverged: np.ndarray,
+    final_loss: np.ndarray | None = None,
 ) -> list[str]:
     """The outcome labels of R runs of k updates each, at once (rules in the module docstring).
 
@@ -113,6 +116,8 @@ def diagnose_many(
         converged = (tail_gap <= CONVERGED_GAP * initial_gap) & (
             distance_to(globals_) <= NEAR * diagonal
         )
+        if final_loss is not None:
+            converged |= final_loss - best <= CONVERGED_GAP * initial_gap
         steps = overshoots.shape[1]
         tail = _tail(steps)
         zigzag = np.count_nonzero(overshoots[:, -tail:], axis=1) * 4 >= min(tail, steps)

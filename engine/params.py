@@ -85,7 +85,7 @@ class ParamSpec:
             raise fail()
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond floats
             raise fail() from None
         if not math.isfinite(number):
             raise fail()

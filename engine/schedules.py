@@ -256,7 +256,7 @@ SCHEDULER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
 
 
 def _specs(name: str) -> tuple[ParamSpec, ...]:
-    if name not in SCHEDULER_PARAMS:
+    if not isinstance(name, str) or name not in SCHEDULER_PARAMS:
         raise ValueError(
             f"unknown scheduler {name!r}: the schedulers are {', '.join(SCHEDULER_NAMES)}"
         )

@@ -275,6 +275,7 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
             recent_move=recent_move(params),
             first_loss=loss[0],
             tail_loss=loss[-tail_iterates(taken) :].min(axis=0),
+            final_loss=loss[taken],
             overshoots=overshot.T,
             start_grad_norm=np.hypot(*grad_fn(start).T),
             final_grad_norm=np.hypot(*final_grads.T),

@@ -180,7 +180,9 @@ def check_figures(result: dict, runs: int, *, validate: bool = False) -> None:
             pio.to_json(fig, validate=True)
     assert result["contour"]["data"][0]["type"] == "contour"
     assert result["surface3d"]["data"][0]["type"] == "surface"
-    assert len(result["contour"]["layout"]["annotations"]) == 2
+    arrows = result["contour"]["layout"]["annotations"]
+    assert len(arrows) == 3  # gradient, update, and the batch gradient (shown for mini-batches)
+    assert arrows[2].get("visible", True) == (result["trajectories"][0].steps_per_epoch > 1)
     assert len(result["trajectories"]) == runs
     assert len(result["badges"]) == runs
     assert set(result["errors"].values()) == {""}

@@ -178,13 +178,22 @@ def test_contour_arrows_and_player_rows_agree():
     assert [row[0] for row in rows] == view.steps.tolist()
     np.testing.assert_allclose([row[1:3] for row in rows], view.grad)
     np.testing.assert_allclose([row[3:5] for row in rows], view.update)
-    gradient, update = fig["layout"]["annotations"]
+    gradient, update, batch = fig["layout"]["annotations"]
+    assert batch["visible"] is False  # full batch: no batch gradient to show
     x, y = fig["data"][1]["x"][-1], fig["data"][1]["y"][-1]
     last = rows[-1]
     assert (gradient["ax"], gradient["ay"]) == (x, y)
     assert gradient["x"] == pytest.approx(x + last[1] * scale)
     assert gradient["y"] == pytest.approx(y + last[2] * scale)
     assert (update["x"], update["y"]) == (pytest.approx(x + last[3]), pytest.approx(y + last[4]))
+    # A mini-batch run also carries its batch gradient, on the gradient's scale.
+    batch_config = RunConfig(surface="linreg", normalization="standard", batch_size=4, steps=40)
+    trajectory, batch_view = view_of(batch_config)
+    batch_fig = figures.contour_figure(figures.surface_of(batch_config), [batch_view])
+    batch_rows = batch_fig["data"][1]["customdata"]
+    np.testing.assert_allclose([row[5:7] for row in batch_rows[:-1]], trajectory.grad[batch_view.steps[:-1]])
+    arrow = batch_fig["layout"]["annotations"][2]
+    assert arrow.get("visible", True) and arrow["arrowcolor"] == figures.BATCH_ARROW
     # The so-far trace keeps plain step numbers for its hover text.
     assert fig["data"][2]["customdata"] == view.steps.tolist()
 
@@ -261,7 +270,7 @@ def test_figures_without_runs_have_every_slot_empty():
         _assert_clean(fig)
     assert len(contour["data"]) == 1 + 3 * MAX_RUNS + 2
     assert all(len(trace["x"]) == 0 for trace in contour["data"][1 : 1 + 3 * MAX_RUNS])
-    assert [a["visible"] for a in contour["layout"]["annotations"]] == [False, False]
+    assert [a["visible"] for a in contour["layout"]["annotations"]] == [False, False, False]
     assert contour["layout"]["meta"]["arrow_scale"] == 0.0
     assert len(surface3d["data"]) == 1 + 3 * MAX_RUNS
     for fig in curves:
@@ -318,5 +327,6 @@ def test_four_runs_fill_four_slots_in_four_colours():
 def test_korean_titles():
     bowl = SURFACES["bowl"].surface("none")
     fig = figures.contour_figure(bowl, [], lang="ko")
-    assert fig["layout"]["title"]["text"] == "등고선 지도"
+    assert fig["layout"]["title"]["text"].startswith("등고선 지도")
+    assert "이동" in fig["layout"]["title"]["text"]  # the arrows' key, in Korean too
     assert fig["layout"]["meta"]["lang"] == "ko"

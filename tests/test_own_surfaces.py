@@ -79,3 +79,13 @@ def test_bad_uploads_say_why():
     assert error
     result = views("upload", upload={"table": None, "x": None, "y": None})
     assert not result["ok"] and "CSV" in result["errors"]["upload"]
+
+
+def test_an_equally_deep_minimum_outside_the_window_counts_as_converged():
+    """sin(y) is lowest at every -π/2 + 2πk: a run that reaches one outside the window has
+    reached the lowest loss there is, even though the window lists only y = -π/2."""
+    result = views("custom", {"formula": "x**2 + 3*sin(y)", "x_range": "-3, 3", "y_range": "-3, 3"}, steps=200)
+    run = result["trajectories"][0]
+    assert run.params[-1][1] > 3  # it left the window upwards, towards y = 3π/2
+    assert abs(run.final_loss + 3) < 1e-6
+    assert run.outcome == "converged"
