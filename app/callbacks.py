@@ -235,7 +235,7 @@ def compute_views(
         return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {message} — {t('kept_last', lang)}"}
 
     pinned_configs = []
-    for data in (pinned or [])[:MAX_PINNED]:
+    for data in (pinned if isinstance(pinned, list) else [])[:MAX_PINNED]:
         try:
             candidate = config_from_dict(data, {surface: problem} if problem is not None else None)
         except (ValueError, TypeError):
@@ -416,6 +416,7 @@ def register(app) -> None:
         Output("explore-second", "options"),
         Output("explore-second", "value"),
         Output("explore-note", "children"),
+        Output("explore-bar", "style"),
         Input("lower-view", "value"),
         Input("current-config", "data"),
         Input("explore-second", "value"),
@@ -431,7 +432,9 @@ def register(app) -> None:
     def explore(view, current, second, surface, formula, x_range, y_range, table, upload_x, upload_y, flags):
         custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
         upload = {"table": table, "x": upload_x, "y": upload_y}
-        return explore_outputs(view, current, second, surface, custom, upload, (flags or {}).get("lang", "en"))
+        outputs = explore_outputs(view, current, second, surface, custom, upload, (flags or {}).get("lang", "en"))
+        # The "against" choice belongs to the stability map only.
+        return (*outputs, {} if view == "map" else {"visibility": "hidden"})
 
     @app.callback(
         Output("lr", "value", allow_duplicate=True),

@@ -363,6 +363,7 @@ def views(state, lang: str) -> html.Section:
                                     dcc.Dropdown(id="explore-second", clearable=False, searchable=False, className="explore-second"),
                                     html.Span(id="explore-note", className="control-hint"),
                                 ],
+                                id="explore-bar",
                                 className="explore-bar",
                             ),
                             dcc.Graph(id="finder-graph", config=CURVE_CONFIG, className="graph explore-graph"),
