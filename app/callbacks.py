@@ -151,6 +151,16 @@ def upload_outputs(contents, filename):
     return table_to_store(table), options, columns[0], options, columns[1], notes, ""
 
 
+def html_download(search: str | None):
+    from app.export import export_html  # imports plotly.js's 4.8 MB text only when asked
+
+    try:
+        document = export_html((search or "").lstrip("?"))
+    except ValueError:
+        return no_update
+    return {"content": document, "filename": "descent-lab.html", "type": "text/html"}
+
+
 def trajectories_csv(current, pinned) -> str | None:
     """Every run on screen, one row per step, as CSV text (via pandas)."""
     if not current:
@@ -542,6 +552,16 @@ def register(app) -> None:
         Input("copy-link", "n_clicks"),
         prevent_initial_call=True,
     )
+
+    @app.callback(
+        Output("html-download", "data"),
+        Input("html-button", "n_clicks"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def download_html(_clicks, search):
+        """The view on screen as one self-contained HTML file (the same as `python -m app.export`)."""
+        return html_download(search)
 
     @app.callback(
         Output("csv-download", "data"),

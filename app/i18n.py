@@ -126,6 +126,11 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "곡선에만 표시됩니다: 정규화 방식이 달라 이 지도와 축이 다릅니다",
     },
     "csv": {"en": "Download CSV", "ko": "CSV 다운로드"},
+    "html": {"en": "Offline HTML", "ko": "오프라인 HTML"},
+    "html_hint": {
+        "en": "One file that plays this view in any browser, without network or server",
+        "ko": "네트워크나 서버 없이 어느 브라우저에서나 이 화면을 재생하는 파일 하나",
+    },
 }
 
 

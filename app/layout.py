@@ -448,6 +448,8 @@ def topbar(state, lang: str) -> html.Header:
             ),
             html.Button(t("csv", lang), id="csv-button", className="button ghost", n_clicks=0),
             dcc.Download(id="csv-download"),
+            html.Button(t("html", lang), id="html-button", className="button ghost", n_clicks=0, title=t("html_hint", lang)),
+            dcc.Download(id="html-download"),
             html.Button("?", id="help-button", className="icon-button", title=t("shortcuts", lang), n_clicks=0),
         ],
         className="topbar",

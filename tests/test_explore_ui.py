@@ -46,3 +46,13 @@ def test_clicking_a_map_cell_opens_that_rate_and_momentum():
 def test_finder_suggests_a_stable_rate_on_the_bowl():
     sweep = lr_finder(RunConfig(surface="bowl"))
     assert sweep.suggested_rate is not None and sweep.suggested_rate < sweep.stability_limit
+
+
+def test_offline_html_download_is_the_export_of_the_link_on_screen():
+    from app.callbacks import html_download
+    from app.export import export_html
+
+    download = html_download("?preset=divergence&lang=ko")
+    assert download["filename"].endswith(".html")
+    assert download["content"] == export_html("preset=divergence&lang=ko")
+    assert "발산" in download["content"] and "Plotly" in download["content"]
