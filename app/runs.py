@@ -104,14 +104,16 @@ def config_to_dict(config: RunConfig) -> dict[str, Any]:
 
 def config_from_dict(data: dict[str, Any], problems: dict[str, Any] | None = None) -> RunConfig:
     """A config from its dict; problems maps "custom"/"upload" to the surface on screen."""
+    if not isinstance(data, dict):
+        raise ValueError(f"run = {data!r} is not allowed: expected a mapping of settings")
     values = dict(data)
     if problems and values.get("surface") in problems:
         values["surface"] = problems[values["surface"]]
     if values.get("start") is not None:
         values["start"] = tuple(values["start"])
-    values["optimizer_params"] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in (values.get("optimizer_params") or {}).items()
-    }
+    params = values.get("optimizer_params") or {}
+    if isinstance(params, dict):  # anything else: RunConfig names it
+        values["optimizer_params"] = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
     return RunConfig(**values)
 
 

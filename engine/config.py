@@ -11,9 +11,9 @@ from typing import Any
 from engine import limits
 from engine.catalog import SURFACES, problem_of
 from engine.datafit import DataFit
-from engine.surfaces import Surface
 from engine.optimizers import resolve_optimizer
 from engine.schedules import resolve_schedule
+from engine.surfaces import Surface
 
 
 def _frozen(mapping: Any, name: str) -> MappingProxyType:
