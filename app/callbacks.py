@@ -1,16 +1,23 @@
 """Thin callbacks: read controls, ask the engine, hand trajectories to the figure functions.
 
-No module-level mutable state: any worker process can answer any request.
+No per-user state on the server: any worker process can answer any request. The one
+module-level store is a memo: main_outputs() keeps the last answers of the main callback keyed
+by the canonical JSON of its inputs (identical requests, such as a class opening the same
+lesson, are answered from it); its hit and miss counts are cache_stats().
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import os
+from functools import lru_cache
 from urllib.parse import urlencode
 
+import flask
 import pandas as pd
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from app import explore_figures, figures
 from app.i18n import LANGUAGES, name_in, t
@@ -25,7 +32,7 @@ from app.runs import (
     specs_of,
 )
 from app.upload import UploadError, data_fit_from, read_upload, table_to_store
-from app.urlstate import ViewState, canonical, decode, encode
+from app.urlstate import ViewState, canonical, decode, encode, view_flags
 from engine import SURFACES, limits, simulate_many
 from engine.catalog import problem_of
 from engine.datafit import DataFit
@@ -44,6 +51,12 @@ from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates, 
 MAX_PINNED = figures.MAX_RUNS - 1
 ERROR_SLOTS = ("lr", "steps", "seed", "start", "batch_size", "params", "formula", "upload")
 ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
+# Inputs that change the map under the paths: their change re-sends whole figures.
+SURFACE_INPUTS = frozenset(
+    {"surface", "normalization", "formula-text", "formula-x-range", "formula-y-range", "upload-data", "upload-x", "upload-y"}
+)
+CACHE_SIZE = 128
+CACHE_HEADER = "X-Descent-Cache"
 
 
 def url_search(result: dict, flags: dict, custom: dict | None = None) -> str:
@@ -179,6 +192,8 @@ def trajectories_csv(current, pinned) -> str | None:
         frame.insert(1, "label", label)
         frame["outcome"] = trajectory.outcome
         frames.append(frame)
+    if not frames:  # e.g. a stale current run from an older version: nothing to download
+        return None
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
 
 
@@ -364,12 +379,22 @@ def lr_preview(scheduler, lr, steps, sched_values, sched_ids, lang="en"):
             rates = [lr] * steps
         else:
             rates = learning_rates(scheduler, lr, steps, params)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: int(inf)
         return no_update
     return figures.lr_preview_figure(rates, lang)
 
 
 def register(app) -> None:
+    @app.server.after_request
+    def cache_header(response):
+        """Name whether the main callback's answer came from the memo, with the counts."""
+        state = flask.g.get("descent_cache")
+        if state:
+            stats = cache_stats()
+            response.headers[CACHE_HEADER] = state
+            response.headers[CACHE_HEADER + "-Stats"] = f"hits={stats['hits']}; misses={stats['misses']}; pid={stats['pid']}"
+        return response
+
     @app.callback(
         Output("lr", "value"),
         Output("lr-slider", "value"),
@@ -611,32 +636,98 @@ def register(app) -> None:
         State({"type": "opt-param", "owner": ALL, "name": ALL}, "id"),
         State({"type": "sched-param", "owner": ALL, "name": ALL}, "id"),
         State("view-flags", "data"),
+        State("current-config", "data"),
     )
     def recompute(surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed,
                   start_x, start_y, opt_values, sched_values, pinned, formula, x_range, y_range,
-                  table, upload_x, upload_y, opt_ids, sched_ids, flags):
-        flags = flags or {}
-        lang = flags.get("lang", "en")
-        custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
-        upload = {"table": table, "x": upload_x, "y": upload_y}
-        result = compute_views(
+                  table, upload_x, upload_y, opt_ids, sched_ids, flags, last_config=None):
+        key = request_key(
             surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
-            opt_values, opt_ids, sched_values, sched_ids, pinned, lang, custom=custom, upload=upload,
+            opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
+            opt_ids, sched_ids, flags,
         )
-        errors = [result["errors"][slot] for slot in ERROR_SLOTS]
-        if not result["ok"]:
-            return (*[no_update] * 10, result["notice"], *errors)
-        return (
-            result["contour"],
-            result["surface3d"],
-            result["loss"],
-            result["lr"],
-            result["third"],
-            result["badges"],
-            result["formula"],
-            result["summary"],
-            result["config"],
-            url_search(result, flags, custom if surface == "custom" else None) if surface != "upload" else no_update,
-            result["notice"],
-            *errors,
-        )
+        if surface == "upload":  # uploaded tables are large and seldom repeated: not memoized
+            answer, hit = main_outputs.__wrapped__(key), None
+        else:
+            hits = main_outputs.cache_info().hits
+            answer = main_outputs(key)
+            hit = main_outputs.cache_info().hits > hits
+        if hit is not None and flask.has_request_context():
+            flask.g.descent_cache = "hit" if hit else "miss"
+        outputs, config = answer
+        if config is not None and paths_only(ctx.triggered_prop_ids, last_config, config, surface):
+            return (path_patch(outputs[0], contour=True), path_patch(outputs[1], contour=False), *outputs[2:])
+        return outputs
+
+
+def request_key(*inputs) -> str:
+    """The canonical JSON of the main callback's inputs: equal requests, equal keys."""
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def main_outputs(key: str):
+    """The main callback's outputs (full figures, compacted) and the config drawn, or None.
+
+    Memoized per process by request_key: the answer depends on nothing but the inputs.
+    """
+    (surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
+     opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
+     opt_ids, sched_ids, flags) = json.loads(key)  # fmt: skip
+    flags = view_flags(flags)
+    lang = flags.get("lang", "en")
+    custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
+    upload = {"table": table, "x": upload_x, "y": upload_y}
+    result = compute_views(
+        surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
+        opt_values, opt_ids, sched_values, sched_ids, pinned, lang, custom=custom, upload=upload,
+    )
+    errors = [result["errors"][slot] for slot in ERROR_SLOTS]
+    if not result["ok"]:
+        return (*[no_update] * 10, result["notice"], *errors), None
+    outputs = (
+        figures.compact(result["contour"], plain=figures.whole_path_slots()),
+        figures.compact(result["surface3d"]),
+        figures.compact(result["loss"]),
+        figures.compact(result["lr"]),
+        figures.compact(result["third"]),
+        result["badges"],
+        result["formula"],
+        result["summary"],
+        result["config"],
+        url_search(result, flags, custom if surface == "custom" else None) if surface != "upload" else no_update,
+        result["notice"],
+        *errors,
+    )
+    return outputs, result["config"]
+
+
+def cache_stats() -> dict:
+    """This process's memo of the main callback: hits, misses, entries."""
+    info = main_outputs.cache_info()
+    return {"hits": info.hits, "misses": info.misses, "size": info.currsize, "pid": os.getpid()}
+
+
+def paths_only(triggered, last_config, config, surface) -> bool:
+    """Whether the browser's figures already show this map, so only the paths need sending:
+    something other than the map's inputs changed, and the last drawn run was on the same
+    surface and scaling (after an error the browser may still show an older map)."""
+    ids = [str(i) for i in (triggered or {}).values()]
+    if not ids or any(i in SURFACE_INPUTS for i in ids) or surface in ("custom", "upload"):
+        return False
+    if not isinstance(last_config, dict):
+        return False
+    return all(last_config.get(k) == config.get(k) for k in ("surface", "normalization"))
+
+
+def path_patch(figure: dict, contour: bool) -> Patch:
+    """Replace the run traces (data[1:]) and, on the contour, the arrows, key and meta."""
+    patch = Patch()
+    for index in range(1, len(figure["data"])):
+        patch["data"][index] = figure["data"][index]
+    if contour:
+        layout = figure["layout"]
+        patch["layout"]["annotations"] = layout["annotations"]
+        patch["layout"]["meta"] = layout["meta"]
+        patch["layout"]["title"] = layout["title"]
+    return patch

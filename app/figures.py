@@ -12,10 +12,18 @@ and the server's partial updates both address runs by slot:
 - curves (loss, lr, gradient size): per slot, trace s the curve, MAX_RUNS + s the current point.
 - data fit: trace 0 the data; per slot, trace 1 + s the fitted line.
 Unused slots are empty traces. Paths are cut where they leave the window.
+
+The 3D path is thinned further (MAX_POINTS_3D): the player finds its point by the 3D whole
+path's own customdata (the steps), never by the contour's index.
+
+compact() turns a figure's long numeric arrays into plotly's typed-array form
+{"dtype": "f4", "bdata": base64} for the wire; the figure functions themselves return lists.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +41,13 @@ CONTOUR_GRID = 90
 SURFACE_GRID = 60
 # Paths longer than this are thinned for display: nobody sees more points than pixels.
 MAX_POINTS = 2000
+# A 3D path is a few hundred pixels long on screen and WebGL redraws all of it per frame.
+MAX_POINTS_3D = 500
+# Paths with more points than this are drawn as lines without a marker per point.
+MARKERS_UP_TO = 300
+# Arrays shorter than this stay plain lists: encoding would not pay for itself.
+COMPACT_MIN = 16
+F4_LIMIT = 3.0e38  # beyond float32's range: such an array travels as float64
 EXIT_SYMBOL = "x"
 GRADIENT_ARROW = "#1f2933"
 UPDATE_ARROW = "#E69F00"
@@ -97,6 +112,108 @@ def run_view(trajectory, label: str, colour: str) -> RunView:
         ),
         exit_point=exit_point,
     )
+
+
+def thinned(view: RunView, limit: int) -> RunView:
+    """Every stride-th displayed point and the last, at most `limit` in all."""
+    count = len(view.steps)
+    if count <= limit:
+        return view
+    stride = -(-(count - 1) // (limit - 1))
+    keep = np.arange(0, count, stride)
+    if keep[-1] != count - 1:
+        keep = np.append(keep, count - 1)
+    return dataclasses.replace(
+        view,
+        steps=view.steps[keep],
+        params=view.params[keep],
+        loss=view.loss[keep],
+        lr=view.lr[keep],
+        grad=view.grad[keep],
+        update=view.update[keep],
+        batch_grad=None if view.batch_grad is None else view.batch_grad[keep],
+    )
+
+
+def typed_array(values) -> dict | list:
+    """plotly's typed-array form of a numeric array: {"dtype", "bdata"[, "shape"]}.
+
+    Integers travel as the smallest unsigned/signed type that holds them, floats as float32
+    (float64 when a value lies beyond float32's range). Anything else is returned as given.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.ndim not in (1, 2) or array.size == 0:
+        return values
+    if array.dtype.kind in "iu":
+        low, high = int(array.min()), int(array.max())
+        if low >= 0:
+            dtype = "u1" if high < 2**8 else "u2" if high < 2**16 else "u4"
+        else:
+            dtype = "i2" if -(2**15) <= low and high < 2**15 else "i4"
+        packed = array.astype({"u1": np.uint8, "u2": np.uint16, "u4": np.uint32, "i2": np.int16, "i4": np.int32}[dtype])
+    else:
+        finite = np.abs(array[np.isfinite(array)])
+        small = finite.size == 0 or float(finite.max()) < F4_LIMIT
+        dtype = "f4" if small else "f8"
+        packed = array.astype(np.float32 if small else np.float64)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(packed).astype(packed.dtype.newbyteorder("<")).tobytes()).decode("ascii")}
+    if array.ndim == 2:
+        spec["shape"] = f"{array.shape[0]},{array.shape[1]}"
+    return spec
+
+
+def decode_typed_array(spec) -> np.ndarray:
+    """The inverse of typed_array (for tests and benchmarks)."""
+    if not isinstance(spec, dict):
+        return np.asarray(spec)
+    dtype = np.dtype(spec["dtype"].replace("f", "<f").replace("i", "<i").replace("u", "<u"))
+    flat = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+    if "shape" in spec:
+        return flat.reshape([int(n) for n in str(spec["shape"]).split(",")])
+    return flat
+
+
+def compact(figure: dict, plain: tuple[int, ...] = ()) -> dict:
+    """The figure with every long numeric x, y, z and customdata as a typed array.
+
+    Traces listed in `plain` keep x and y as lists (rounded to 1e-5 of the axis span): the
+    contour's whole paths, which scripts and tests read from the page's gd.data, where plotly
+    keeps typed arrays in their encoded form. Rows of unequal length stay lists. Returns a new
+    figure; the layout is shared.
+    """
+    data = []
+    for index, trace in enumerate(figure["data"]):
+        trace = dict(trace)
+        for key in ("x", "y", "z", "customdata"):
+            values = trace.get(key)
+            if not isinstance(values, list) or len(values) < COMPACT_MIN:
+                continue
+            if index in plain and key in ("x", "y"):
+                trace[key] = _rounded(values, figure["layout"].get(f"{key}axis", {}).get("range"))
+                continue
+            try:
+                trace[key] = typed_array(values)
+            except ValueError:  # ragged rows
+                pass
+        data.append(trace)
+    return {**figure, "data": data}
+
+
+def _rounded(values: list, axis_range) -> list:
+    """Values rounded to a hundred-thousandth of the axis span: far below a pixel, short in JSON."""
+    try:
+        span = abs(float(axis_range[1]) - float(axis_range[0]))
+    except (TypeError, ValueError, IndexError):
+        return values
+    if not span > 0 or not np.isfinite(span):
+        return values
+    digits = max(0, 5 - int(np.floor(np.log10(span))))
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
+def whole_path_slots() -> tuple[int, ...]:
+    """The contour's whole-path traces (1 + 3s)."""
+    return tuple(1 + 3 * slot for slot in range(MAX_RUNS))
 
 
 def _edge_crossing(inside_point, outside_point, window) -> tuple[float, float]:
@@ -234,7 +351,8 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
         "x": x,
         "y": y,
         **zs,
-        "mode": "lines+markers",
+        # Markers denser than pixels show nothing and cost the player one SVG node each per frame.
+        "mode": "lines+markers" if len(x) <= MARKERS_UP_TO else "lines",
         "line": {"color": view.colour, "width": 4 if three_d else 3},
         "marker": {"size": 3 if three_d else 5, "color": view.colour},
         "name": view.label,
@@ -396,6 +514,7 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         view = views[slot] if slot < len(views) else None
         path_z = None
         if view is not None:
+            view = thinned(view, MAX_POINTS_3D)
             # Lift the path a little so it stays visible on the surface.
             path_z = np.minimum(heights(np.maximum(view.loss - best, 0.0), scale), cap) + 0.01 * cap
         data.extend(_path_traces(view, three_d=True, z=path_z))

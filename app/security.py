@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+from dash.exceptions import DependencyException
 from flask import Flask, abort, request
 
 from app.upload import UPLOAD_REQUEST_BYTES
@@ -42,6 +43,12 @@ def harden(server: Flask) -> None:
     frame_ancestors = os.environ.get("DESCENT_LAB_FRAME_ANCESTORS", "*").strip() or "*"
     policy = content_security_policy(frame_ancestors)
 
+    @server.errorhandler(DependencyException)
+    def unknown_asset(_error):
+        # Dash raises this for a /_dash-component-suites/ path it does not serve: a 404, not
+        # a 500 (whose log lists every file it does serve).
+        return "Not Found", 404
+
     @server.after_request
     def add_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -71,7 +78,11 @@ def guard_callbacks(app) -> None:
     def check_callback_request():
         if request.path != route or request.method != "POST":
             return None
-        problem = callback_request_problem(app.callback_map, request.get_json())
+        try:
+            body = request.get_json()  # 415 for another type, 400 unparsable, 413 over the cap
+        except RecursionError:  # json gives up on thousands of nested brackets this way
+            abort(400, description="Malformed callback request: JSON nested too deeply")
+        problem = callback_request_problem(app.callback_map, body)
         if problem:
             abort(400, description=f"Malformed callback request: {problem}")
         return None
@@ -85,11 +96,17 @@ def callback_request_problem(callback_map: dict, body) -> str:
     entry = callback_map.get(output) if isinstance(output, str) else None
     if entry is None or "callback" not in entry:
         return "output names no server-side callback"
+    matched: dict[str, list] = {}  # wildcard -> the controls it matched, in order
     for key in ("inputs", "state"):
         specs = [(spec["id"], spec["property"]) for spec in entry[key]]
         problem = _entries_problem(body.get(key, []), specs, key)
         if problem:
             return problem
+        for item, (component_id, _) in zip(body.get(key, []), specs, strict=True):
+            if component_id.startswith("{"):
+                ids = [one["id"] for one in item]
+                if matched.setdefault(component_id, ids) != ids:
+                    return f"{key}: {component_id} matches other controls than elsewhere in the request"
     if not entry.get("no_output"):
         outputs = entry["output"]
         multi = isinstance(outputs, list | tuple)
@@ -112,20 +129,25 @@ def _entries_problem(given, specs, key: str, values: bool = True) -> str:
             pattern = json.loads(component_id)
             if not isinstance(item, list) or len(item) > MAX_PATTERN_ENTRIES:
                 return f"{key}: {component_id}.{prop} is not a list of matching controls"
-            if not all(_names(one, pattern, prop) for one in item):
+            if not all(_names(one, pattern, prop, values) for one in item):
                 return f"{key}: an entry does not match {component_id}.{prop}"
-        elif not _names(item, component_id, prop):
+        elif not _names(item, component_id, prop, values):
             return f"{key}: an entry does not name {component_id}.{prop}"
     return ""
 
 
-def _names(item, component_id, prop: str) -> bool:
-    """item is {"id": ..., "property": ...} naming component_id (a wildcard pattern) and prop."""
+def _names(item, component_id, prop: str, values: bool = False) -> bool:
+    """item is {"id": ..., "property": ...} naming component_id (a wildcard pattern) and prop.
+
+    The value of a control's "id" property is its id (the renderer never sends another).
+    """
     if not isinstance(item, dict) or not isinstance(item.get("property"), str):
         return False
     if item["property"].split("@")[0] != prop:
         return False
     given = item.get("id")
+    if values and prop == "id" and item.get("value") != given:
+        return False
     if not isinstance(component_id, dict):
         return given == component_id
     if not isinstance(given, dict) or set(given) != set(component_id):

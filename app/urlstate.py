@@ -171,6 +171,21 @@ class ViewState:
             )
 
 
+def view_flags(flags: Any) -> dict[str, Any]:
+    """The page's view-flags Store ({lang, embed, preset}) as a callback may trust it.
+
+    The page writes it, but a request can carry anything: what is not a known language,
+    a lesson key or a flag reads as the default.
+    """
+    flags = flags if isinstance(flags, dict) else {}
+    lang, preset = flags.get("lang"), flags.get("preset")
+    return {
+        "lang": lang if isinstance(lang, str) and lang in LANGUAGES else "en",
+        "embed": flags.get("embed") is True,
+        "preset": preset if isinstance(preset, str) and preset in LESSONS else None,
+    }
+
+
 @dataclass(frozen=True)
 class Notice:
     """One value of a link that was not used: which key, what value, what would be allowed.

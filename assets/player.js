@@ -4,6 +4,11 @@
  * and restyles only the "so far" traces, the current points, the arrows and the fitted lines.
  * Playback is time-based: a run of any length plays in DURATION_MS / speed, skipping steps
  * when the renderer is slow.
+ *
+ * Long arrays arrive as plotly's typed arrays ({dtype, bdata[, shape]}, base64): arr() decodes
+ * them once (cached per object) into Float32Array and friends; rows of a 2D array are
+ * subarrays, so rows are tested with isRow(), not Array.isArray. The 3D path is thinned more
+ * than the map's: its point is found by its own steps (customdata), not the map's index.
  */
 (function () {
   "use strict";
@@ -11,6 +16,53 @@
   var DURATION_MS = 6000;
   var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
+
+  var TYPES = {
+    f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray,
+    i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array
+  };
+  var decoded = typeof WeakMap === "function" ? new WeakMap() : null;
+
+  function arr(v) {
+    // A plain or typed array as given; a {dtype, bdata} spec decoded (once per object).
+    if (!v || typeof v !== "object" || typeof v.bdata !== "string" || !TYPES[v.dtype]) return v;
+    var hit = decoded && decoded.get(v);
+    if (hit) return hit;
+    var bin = window.atob(v.bdata), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var flat = new TYPES[v.dtype](bytes.buffer), out = flat;
+    var dims = v.shape ? String(v.shape).split(",").map(Number) : [];
+    if (dims.length === 2) {
+      out = [];
+      for (var r = 0; r < dims[0]; r++) out.push(flat.subarray(r * dims[1], (r + 1) * dims[1]));
+    }
+    if (decoded) decoded.set(v, out);
+    return out;
+  }
+
+  function fastUpdate(gd, update, indices) {
+    // Cartesian scatter traces only: Plotly.animate without redraw recomputes just these
+    // traces, where restyle would recompute every trace (the contour map's levels included).
+    var data = indices.map(function (_, k) {
+      var trace = {};
+      Object.keys(update).forEach(function (key) { trace[key] = update[key][k]; });
+      return trace;
+    });
+    return window.Plotly.animate(gd, { data: data, traces: indices }, {
+      transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate"
+    }).catch(function () {});  // a frame superseded by the next one is no error
+  }
+
+  var drawn = {};  // per view, the displayed indices last drawn: an unchanged view is skipped
+
+  function changed(view, indices) {
+    var key = indices.join(",");
+    if (drawn[view] === key) return false;
+    drawn[view] = key;
+    return true;
+  }
+
+  function isRow(v) { return v != null && typeof v === "object" && typeof v.length === "number"; }
 
   function plot(id) {
     var el = document.getElementById(id);
@@ -26,13 +78,14 @@
     if (!gd) return out;
     for (var s = 0; s < MAX_RUNS; s++) {
       var whole = gd.data[1 + 3 * s];
-      if (!whole || !whole.x || whole.x.length === 0) continue;
-      out.push({ slot: s, x: whole.x, y: whole.y, info: whole.customdata });
+      var x = whole && arr(whole.x);
+      if (!x || !x.length) continue;
+      out.push({ slot: s, x: x, y: arr(whole.y), info: arr(whole.customdata) });
     }
     return out;
   }
 
-  function stepOf(info, i) { return Array.isArray(info[i]) ? info[i][0] : info[i]; }
+  function stepOf(info, i) { return isRow(info[i]) ? info[i][0] : info[i]; }
 
   function indexAt(info, step) {
     // Largest displayed index whose iteration is <= step (binary search).
@@ -57,7 +110,7 @@
     var step = state.step;
     var contour = plot("contour"), surface = plot("surface3d");
     var pathIdx = [], pointIdx = [], px = [], py = [], ptx = [], pty = [];
-    var zPath = [], zPoint = [];
+    var zPath = [], zPoint = [], px3 = [], py3 = [], ptx3 = [], pty3 = [];
     var positions = [];
     all.forEach(function (r) {
       var i = indexAt(r.info, step);
@@ -69,20 +122,27 @@
       ptx.push([r.x[i]]);
       pty.push([r.y[i]]);
       if (surface) {
-        var z = surface.data[1 + 3 * r.slot].z;
-        zPath.push(Array.prototype.slice.call(z, 0, i + 1));
-        zPoint.push([z[i]]);
+        var path3 = surface.data[1 + 3 * r.slot] || {};
+        var x3 = arr(path3.x) || [], y3 = arr(path3.y) || [], z3 = arr(path3.z) || [];
+        var steps3 = arr(path3.customdata);
+        var j = steps3 && steps3.length ? indexAt(steps3, step) : Math.min(i, x3.length - 1);
+        px3.push(Array.prototype.slice.call(x3, 0, j + 1));
+        py3.push(Array.prototype.slice.call(y3, 0, j + 1));
+        zPath.push(Array.prototype.slice.call(z3, 0, j + 1));
+        ptx3.push([x3[j]]);
+        pty3.push([y3[j]]);
+        zPoint.push([z3[j]]);
       }
     });
     var indices = pathIdx.concat(pointIdx);
-    if (contour) {
-      window.Plotly.restyle(contour, { x: px.concat(ptx), y: py.concat(pty) }, indices);
+    if (contour && changed("contour", positions.map(function (p) { return p.i; }))) {
+      fastUpdate(contour, { x: px.concat(ptx), y: py.concat(pty) }, indices);
       arrows(contour, positions[0]);
     }
-    if (surface) {
-      window.Plotly.restyle(surface, { x: px.concat(ptx), y: py.concat(pty), z: zPath.concat(zPoint) }, indices);
+    if (surface && changed("surface3d", px3.map(function (p) { return p.length; }))) {
+      window.Plotly.restyle(surface, { x: px3.concat(ptx3), y: py3.concat(pty3), z: zPath.concat(zPoint) }, indices);
     }
-    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), step); });
+    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), step, id); });
     label();
   }
 
@@ -90,7 +150,7 @@
     var meta = gd.layout.meta || {};
     var scale = meta.arrow_scale || 0;
     var row = at.run.info[at.i];
-    if (!Array.isArray(row)) return;
+    if (!isRow(row)) return;
     var x = at.run.x[at.i], y = at.run.y[at.i];
     var update = {
       "annotations[0].ax": x, "annotations[0].ay": y,
@@ -105,20 +165,21 @@
     window.Plotly.relayout(gd, update);
   }
 
-  function markCurve(gd, step) {
+  function markCurve(gd, step, id) {
     // Each curve carries its own iterations on x: no need for the map's runs.
     if (!gd) return;
     if (gd.data[0] && gd.data[0].name === "data") return fittedLines(gd, step);
     var idx = [], xs = [], ys = [];
     for (var s = 0; s < MAX_RUNS; s++) {
       var curve = gd.data[s];
-      if (!curve || !curve.x || !curve.x.length) continue;
-      var j = indexAt(curve.x, step);
+      var cx = curve && arr(curve.x), cy = curve && arr(curve.y);
+      if (!cx || !cx.length) continue;
+      var j = indexAt(cx, step);
       idx.push(MAX_RUNS + s);
-      xs.push([curve.x[j]]);
-      ys.push([curve.y[j]]);
+      xs.push([cx[j]]);
+      ys.push([cy[j]]);
     }
-    if (idx.length) window.Plotly.restyle(gd, { x: xs, y: ys }, idx);
+    if (idx.length && changed(id, xs)) fastUpdate(gd, { x: xs, y: ys }, idx);
   }
 
   function fittedLines(gd, step) {
@@ -126,14 +187,15 @@
     var idx = [], ys = [];
     for (var s = 0; s < MAX_RUNS; s++) {
       var line = gd.data[1 + s];
-      if (!line || !line.meta || !line.customdata || !line.customdata.length) continue;
-      var row = line.customdata[indexAt(line.customdata, step)];
+      var rows = line && arr(line.customdata), lx = line && arr(line.x);
+      if (!line || !line.meta || !rows || !rows.length) continue;
+      var row = rows[indexAt(rows, step)];
       var w = row[1], b = row[2];
       var slope = w / line.meta.scale, intercept = b - w * line.meta.shift / line.meta.scale;
       idx.push(1 + s);
-      ys.push([slope * line.x[0] + intercept, slope * line.x[1] + intercept]);
+      ys.push([slope * lx[0] + intercept, slope * lx[1] + intercept]);
     }
-    if (idx.length) window.Plotly.restyle(gd, { y: ys }, idx);
+    if (idx.length && changed(gd.id || "data-fit", ys)) fastUpdate(gd, { y: ys }, idx);
   }
 
   function label() {
@@ -151,7 +213,10 @@
     if (!state.playing) return;
     var elapsed = now - state.t0;
     var step = Math.min(state.total, Math.floor(state.s0 + (elapsed / DURATION_MS) * state.total * state.speed));
-    if (step !== state.step) { state.step = step; render(); }
+    if (step !== state.step) {
+      state.step = step;
+      try { render(); } catch (error) { console.warn("descent lab player:", error); }  // keep playing
+    }
     if (step >= state.total) { state.playing = false; label(); return; }
     state.raf = window.requestAnimationFrame(tick);
   }
@@ -243,6 +308,7 @@
       // New figures from the server show every run to its end: the player starts there.
       // The graph draws asynchronously, so wait until it holds the new path.
       pause();
+      drawn = {};
       var all = runs();
       var drawn = all.length ? all[0].x.length : 0;
       if (drawn !== expected && (tries || 0) < 100) {
@@ -264,13 +330,15 @@
         var key = [];
         for (var s = 0; s < MAX_RUNS; s++) {
           var whole = data[1 + 3 * s];
-          var n = whole && whole.x ? whole.x.length : 0;
-          key.push(n, n ? whole.x[0] : 0, n ? whole.y[0] : 0, n ? whole.x[n - 1] : 0, n ? whole.y[n - 1] : 0);
+          var wx = whole && arr(whole.x), wy = whole && arr(whole.y);
+          var n = wx ? wx.length : 0;
+          key.push(n, n ? wx[0] : 0, n ? wy[0] : 0, n ? wx[n - 1] : 0, n ? wy[n - 1] : 0);
         }
         key = key.join(",");
         if (key !== lastKey) {
           lastKey = key;
-          window.descentLab.loaded(key ? (data[1] && data[1].x ? data[1].x.length : 0) : 0, 0);
+          var first = data[1] && arr(data[1].x);
+          window.descentLab.loaded(key ? (first ? first.length : 0) : 0, 0);
         }
         return key;
       },

@@ -1,7 +1,7 @@
 """Run the benchmarks and print one table per module: `python -m benchmarks [name ...]`.
 
-Each entry of BENCHMARKS names a module with a `run(args) -> list[Row]`; add the server,
-payload, browser and load benchmarks as further entries.
+Each entry of BENCHMARKS names a module with a `run(args) -> list[Row]`: engine, server,
+payload, browser and load (see docs/performance.md for what each measures).
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from benchmarks.report import machine_info, print_table
 # (name, module): run in this order.
 BENCHMARKS: list[tuple[str, str]] = [
     ("engine", "benchmarks.engine"),
+    ("server", "benchmarks.server"),
+    ("payload", "benchmarks.payload"),
+    ("browser", "benchmarks.browser"),
+    ("load", "benchmarks.load"),
 ]
 
 

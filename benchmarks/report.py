@@ -17,17 +17,19 @@ class Row:
     """One measured figure. target and ratio may be None (nothing to compare)."""
 
     figure: str
-    seconds: float
-    target: float | None = None  # seconds to stay under
-    ratio: float | None = None  # baseline time / this time, measured in the same process
+    seconds: float  # the measured value: seconds unless unit says otherwise
+    target: float | None = None  # value to stay under (or reach, if higher is better)
+    ratio: float | None = None  # baseline / this (or this / baseline), measured in the same run
     min_ratio: float | None = None  # the ratio to reach, if the figure has one
     note: str = ""
+    unit: str = "s"  # "s", "bytes", "fps", "%" or "x"
+    higher: bool = False  # the target is a floor (frames per second, hit rate)
 
     @property
     def passed(self) -> bool | None:
         checks = []
         if self.target is not None:
-            checks.append(self.seconds < self.target)
+            checks.append(self.seconds >= self.target if self.higher else self.seconds < self.target)
         if self.min_ratio is not None:
             checks.append(self.ratio is not None and self.ratio >= self.min_ratio)
         return all(checks) if checks else None
@@ -45,6 +47,22 @@ def median_time(fn: Callable[[], object], repeats: int, warmups: int = 1) -> flo
     return statistics.median(times)
 
 
+def value_text(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1000:.1f} KB" if value < 1e6 else f"{value / 1e6:.2f} MB"
+    if unit == "fps":
+        return f"{value:.1f} fps"
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "count":
+        return f"{value:.0f}"
+    if unit == "/s":
+        return f"{value:.0f} /s"
+    return seconds_text(value)
+
+
 def seconds_text(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"
@@ -54,15 +72,17 @@ def seconds_text(seconds: float) -> str:
 
 
 def print_table(title: str, rows: list[Row]) -> None:
-    header = ("figure", "median", "target", "result", "vs loop")
+    header = ("figure", "result", "target", "pass", "vs baseline")
     lines = []
     for row in rows:
         result = {True: "pass", False: "FAIL", None: "-"}[row.passed]
-        target = f"< {seconds_text(row.target)}" if row.target is not None else "-"
+        target = "-"
+        if row.target is not None:
+            target = f"{'>=' if row.higher else '<'} {value_text(row.target, row.unit)}"
         if row.min_ratio is not None:
-            target += f", >= {row.min_ratio:.0f}x"
-        ratio = f"{row.ratio:.0f}x" if row.ratio is not None else "-"
-        lines.append((row.figure, seconds_text(row.seconds), target, result, ratio))
+            target = (target + ", " if target != "-" else "") + f">= {row.min_ratio:g}x"
+        ratio = "-" if row.ratio is None else f"{row.ratio:.0f}x" if row.ratio >= 10 else f"{row.ratio:.2f}x"
+        lines.append((row.figure, value_text(row.seconds, row.unit), target, result, ratio))
     widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
 
     def fmt(cells) -> str:

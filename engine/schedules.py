@@ -272,8 +272,11 @@ def _check_run(lr: Any, steps: Any) -> tuple[float, int]:
         raise ValueError(f"lr = {lr!r} is not allowed: expected a positive number") from None
     if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"lr = {lr!r} is not allowed: expected a positive number")
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-        raise ValueError(f"steps = {steps!r} is not allowed: expected a positive integer")
+    # Bounded like a run's steps: a schedule is one array of `steps` rates (1e9 would be 8 GB).
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not 1 <= steps <= limits.STEPS_MAX:
+        raise ValueError(
+            f"steps = {steps!r} is not allowed: expected an integer in [1, {limits.STEPS_MAX}]"
+        )
     return rate, int(steps)
 
 
@@ -390,7 +393,8 @@ def _cyclic(t: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     if p["mode"] == "triangular":
         scale = 1.0
     elif p["mode"] == "triangular2":
-        scale = 1 / (2.0 ** (cycle - 1))
+        # PyTorch's 1 / 2**(cycle - 1), without overflowing to inf after 1,024 cycles
+        scale = np.exp2(1.0 - cycle)
     else:  # exp_range scales by iterations, not cycles
         scale = p["gamma"] ** t
     return p["base_lr"] + base_height * scale

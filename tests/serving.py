@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def serve(workers: int = 2, env: dict[str, str] | None = None, extra: list[str] 
         yield server
     finally:
         _stop(process)
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def _wait_until_ready(server: Server) -> str:
@@ -113,16 +115,20 @@ def _wait_until_ready(server: Server) -> str:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
+    """SIGTERM to the master (it stops its workers), SIGKILL to its group if it will not go."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
     try:
-        os.killpg(process.pid, signal.SIGKILL)  # any worker left behind (its group is its pid)
-    except (ProcessLookupError, PermissionError):
+        process.wait(STOP_TIMEOUT)
+        return
+    except subprocess.TimeoutExpired:
         pass
+    try:
+        # The master is not yet reaped, so its pid is still the id of the group it leads.
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
     process.wait(STOP_TIMEOUT)
 
 
@@ -243,5 +249,11 @@ def _key(component_id) -> str:
     return component_id if isinstance(component_id, str) else json.dumps(component_id, separators=(",", ":"))
 
 
-def post_callback(session: requests.Session, url: str, body: Any, **kwargs) -> requests.Response:
-    return session.post(url + "/_dash-update-component", json=body, timeout=REQUEST_TIMEOUT, **kwargs)
+def post_callback(session: requests.Session, url: str, body: Any) -> requests.Response:
+    """POST a callback request; body is any JSON value (None too, sent as null)."""
+    return session.post(
+        url + "/_dash-update-component",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/json"},
+        timeout=REQUEST_TIMEOUT,
+    )

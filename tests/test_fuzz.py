@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_callbacks import (
     DATA_SURFACES,
@@ -55,7 +55,8 @@ FUZZ = settings(
 )
 SIMULATE_EXAMPLES = 2500
 CALLBACK_EXAMPLES = 1500
-PINNED_STEPS = 12  # pinned runs are small: the current run carries the large step counts
+PINNED_STEPS = 12
+FIGURES = ("contour", "surface3d", "loss", "lr", "third")  # pinned runs are small: the current run carries the large step counts
 
 # --------------------------------------------------------------------------- garbage
 
@@ -73,241 +74,255 @@ GARBAGE = st.one_of(
 )
 
 
-def weighted(common, rare, one_in: int = 4):
-    """common most of the time, rare about once in one_in draws (one_of has no weights)."""
-    return st.integers(0, one_in - 1).flatmap(lambda k: rare if k == one_in - 1 else common)
+def one_in(n: int):
+    """True about once in n draws (st.one_of has no weights, and merges equal branches)."""
+    return st.integers(0, n - 1).map(lambda k: k == n - 1)
 
 
 # --------------------------------------------------------------------------- from the ParamSpecs
 
 
-def _edges(spec) -> list:
-    """Values on and just beyond a numeric spec's ends (some valid, some not)."""
+def _edges(spec) -> tuple[list, list]:
+    """Values on and just beyond a numeric spec's ends, split into (accepted, refused)."""
     out = []
     if spec.low is not None:
         out += [spec.low, spec.low - 1, np.nextafter(spec.low, -math.inf), np.nextafter(spec.low, math.inf)]
     if spec.high is not None:
         out += [spec.high, spec.high + 1, np.nextafter(spec.high, -math.inf), spec.high * 10 + 1]
-    return [float(v) for v in out] if spec.kind != "int" else [int(v) if float(v).is_integer() else float(v) for v in out]
+    if spec.kind == "int":
+        out = [int(v) if float(v).is_integer() else float(v) for v in out]
+    good, bad = [], []
+    for value in (float(v) if spec.kind != "int" else v for v in out):
+        try:
+            spec.check(value if spec.kind != "pair" else (value, value), "x")
+            good.append(value)
+        except ValueError:
+            bad.append(value)
+    return good, bad
 
 
 def _inside(spec):
     if spec.kind == "int":
         return st.integers(int(spec.low), int(spec.high) if spec.high is not None else 10**6)
     high = spec.high if spec.high is not None else 1e6
-    return st.floats(
-        spec.low, high, exclude_min=spec.low_open, exclude_max=spec.high_open, allow_nan=False
-    )
+    return st.floats(spec.low, high, exclude_min=spec.low_open, exclude_max=spec.high_open, allow_nan=False)
 
 
 def spec_values(spec):
-    """Values a control for this spec might hold: mostly plausible, some out of range, some junk."""
+    """(accepted, refused) strategies for one hyperparameter, from its ParamSpec."""
     if spec.kind == "bool":
-        good = st.sampled_from(["true", "false", True, False, 0, 1])
-    elif spec.kind == "choice":
-        good = st.sampled_from(spec.choices)
-    elif spec.kind == "pair":
-        number = st.one_of(_inside(spec), st.sampled_from(_edges(spec)))
-        good = st.one_of(
-            st.tuples(number, number).map(lambda p: f"{p[0]!r}, {p[1]!r}"),
-            st.tuples(number, number).map(list),
-            number.map(repr),  # one number: not a pair
-            st.tuples(number, number, number).map(lambda p: ",".join(map(repr, p))),
+        return st.sampled_from(["true", "false", True, False]), st.one_of(st.sampled_from(["yes", "TRUE ", 2]), GARBAGE)
+    if spec.kind == "choice":
+        return st.sampled_from(spec.choices), st.one_of(st.sampled_from([spec.choices[0].upper(), ""]), GARBAGE)
+    good_edges, bad_edges = _edges(spec)
+    number = st.one_of(_inside(spec), st.sampled_from(good_edges)) if good_edges else _inside(spec)
+    if spec.kind == "pair":
+        wrong = st.one_of(st.sampled_from(bad_edges), GARBAGE)
+        return (
+            st.one_of(st.tuples(number, number).map(lambda p: f"{p[0]!r}, {p[1]!r}"), st.tuples(number, number)),
+            st.one_of(
+                number.map(repr),  # one number: not a pair
+                st.tuples(number, number, number).map(lambda p: ",".join(map(repr, p))),
+                st.tuples(number, wrong).map(list),
+                GARBAGE,
+            ),
         )
-    else:
-        good = st.one_of(
-            _inside(spec),
-            st.sampled_from(_edges(spec)),
-            _inside(spec).map(repr),  # typed as text
-            _inside(spec).map(float) if spec.kind == "int" else _inside(spec).map(lambda v: v * 1.5 + 1),
-        )
-    return weighted(good, GARBAGE)
+    typed = [number.map(repr)]  # typed as text
+    if spec.kind == "int":
+        typed.append(number.map(float))  # 30.0 for 30
+    return st.one_of(number, *typed), st.one_of(st.sampled_from(bad_edges), GARBAGE)
 
 
-OPT_SPEC_VALUES = {name: [spec_values(s) for s in specs] for name, specs in OPTIMIZER_PARAMS.items()}
-SCHED_SPEC_VALUES = {name: [spec_values(s) for s in specs] for name, specs in SCHEDULER_PARAMS.items()}
+OPT_SPECS = {name: [(s, *spec_values(s)) for s in specs] for name, specs in OPTIMIZER_PARAMS.items()}
+SCHED_SPECS = {name: [(s, *spec_values(s)) for s in specs] for name, specs in SCHEDULER_PARAMS.items()}
 
-# --------------------------------------------------------------------------- the other controls
+# --------------------------------------------------------------------------- every setting
 
-LR = weighted(
+
+def _names(names):
+    wrong = st.one_of(st.sampled_from(["", names[0].upper(), "custom", "upload", "none"]), GARBAGE)
+    return st.sampled_from(names), wrong
+
+
+LR = (
     st.one_of(
         st.floats(math.log10(limits.LR_MIN), math.log10(limits.LR_MAX)).map(lambda e: 10**e),
-        st.sampled_from([limits.LR_MIN, limits.LR_MAX, 1, 3, 10]),
+        st.sampled_from([limits.LR_MIN, limits.LR_MAX, 1, 3]),
     ),
-    st.one_of(st.sampled_from([0, -0.1, 1e-6, 10.000001, 11, 1e9, "0.1"]), GARBAGE),
+    st.one_of(st.sampled_from([0, -0.1, 9.99e-6, 10.000001, 11, 1e9, "0.1"]), GARBAGE),
 )
-SMALL_STEPS = st.integers(limits.STEPS_MIN, 40)
-LARGE_STEPS = st.sampled_from([2000, 5000, limits.STEPS_MAX])
-BAD_STEPS = st.one_of(st.sampled_from([0, -1, limits.STEPS_MAX + 1, 2.5, 30.0, "30", 10**12]), GARBAGE)
-SEED = weighted(
-    st.one_of(st.integers(limits.SEED_MIN, 100), st.sampled_from([limits.SEED_MAX, 2**31])),
+SEED = (
+    st.one_of(st.integers(limits.SEED_MIN, 100), st.sampled_from([limits.SEED_MAX, 2**31, 7.0])),
     st.one_of(st.sampled_from([-1, limits.SEED_MAX + 1, 1.5]), GARBAGE),
-    one_in=8,
 )
-NORMALIZATION = weighted(st.sampled_from(limits.NORMALIZATIONS), GARBAGE, one_in=10)
-
-
-def choose(names, one_in: int = 12):
-    return weighted(st.sampled_from(names), st.one_of(st.sampled_from(["", "SGD", "custom", "upload"]), GARBAGE), one_in)
-
-
-@st.composite
-def steps_strategy(draw):
-    roll = draw(st.integers(0, 199))
-    if roll == 101:  # ~0.5%: thousands of steps
-        return draw(LARGE_STEPS)
-    if roll < 12:
-        return draw(BAD_STEPS)
-    return draw(SMALL_STEPS)
+BAD_STEPS = st.one_of(st.sampled_from([0, -1, limits.STEPS_MAX + 1, 2.5, "30", 10**12]), GARBAGE)
+FIELDS_FUZZED = (
+    "surface", "optimizer", "scheduler", "lr", "batch_size", "normalization", "steps", "seed", "start",
+    "optimizer_params", "scheduler_params", "pinned",
+)  # fmt: skip
 
 
 @st.composite
-def start_strategy(draw, surface, normalization):
-    """(start_x, start_y): mostly blank, else inside, near or beyond the allowed window."""
-    kind = draw(st.integers(0, 9))
-    if kind < 5:
-        return None, None
-    if kind == 9:
-        return draw(GARBAGE), draw(GARBAGE)
-    try:
-        window = SURFACES[surface].surface(normalization).window
-    except (KeyError, TypeError, ValueError):
-        window = ((-1.0, 1.0), (-1.0, 1.0))
-    point = []
-    for low, high in window:
-        # fraction -1 .. 2 is the window widened by START_MARGIN on each side; beyond is invalid
-        fraction = draw(st.floats(-1.3, 2.3))
-        point.append(low + fraction * (high - low))
-    if kind == 8:
-        point[draw(st.integers(0, 1))] = None  # only one coordinate
-    return point[0], point[1]
+def settings_drawn(draw):
+    """One example's settings: all accepted, or with one (sometimes several) refused fields.
 
+    Half the examples are valid through and through; the rest break one field, or each
+    field with a chance of one in three. About one example in a hundred runs thousands of
+    steps. Returns the fields under RunConfig's names (plus "pinned", the Store of pins).
+    """
+    mode = draw(st.integers(0, 19))
+    if mode < 10:
+        bad = set()
+    elif mode < 17:
+        bad = {draw(st.sampled_from(FIELDS_FUZZED))}
+    else:
+        bad = {name for name in FIELDS_FUZZED if draw(one_in(3))}
 
-@st.composite
-def batch_strategy(draw, surface):
-    n = getattr(SURFACES.get(surface) if isinstance(surface, str) else None, "n", 100)
-    return draw(
-        weighted(
-            st.one_of(st.just("full"), st.none(), st.integers(1, n), st.sampled_from([1, n, n // 2])),
-            st.one_of(st.sampled_from([0, -1, n + 1, 2.5, "8", 8.0]), GARBAGE),
-        )
+    def pick(name, strategies):
+        return draw(strategies[1] if name in bad else strategies[0])
+
+    surface = pick("surface", _names(SURFACE_NAMES))
+    problem = SURFACES.get(surface) if isinstance(surface, str) else None
+    n = getattr(problem, "n", None)
+    optimizer = pick("optimizer", _names(OPTIMIZER_NAMES))
+    scheduler = pick("scheduler", _names(SCHEDULER_NAMES))
+    values = {"surface": surface, "optimizer": optimizer, "scheduler": scheduler}
+    values["lr"] = pick("lr", LR)
+    good_steps = st.integers(limits.STEPS_MIN, 40)
+    if draw(one_in(100)):
+        good_steps = st.sampled_from([2000, 5000, limits.STEPS_MAX])
+    values["steps"] = pick("steps", (good_steps, BAD_STEPS))
+    values["seed"] = pick("seed", SEED)
+    if n is not None:
+        batch = st.one_of(st.none(), st.integers(1, n), st.sampled_from([1, n]))
+        wrong_batch = st.one_of(st.sampled_from([0, -1, n + 1, 2.5, "8"]), GARBAGE)
+        normalization = st.sampled_from(limits.NORMALIZATIONS)
+    else:
+        batch, wrong_batch = st.none(), st.one_of(st.sampled_from([1, 8]), GARBAGE)
+        normalization = st.just("none")
+    values["batch_size"] = pick("batch_size", (batch, wrong_batch))
+    values["normalization"] = pick(
+        "normalization", (normalization, st.one_of(st.sampled_from(["standard", "Standard", ""]), GARBAGE))
     )
-
-
-def _place(ids, initial, owner, strategies, draw) -> list:
-    """The page's control values, with some of `owner`'s parameters typed into."""
-    values = list(initial)
-    slots = [i for i, cid in enumerate(ids) if cid["owner"] == owner]
-    for slot, strategy in zip(slots, strategies, strict=True):
-        if draw(st.booleans()):
-            values[slot] = draw(strategy)
+    values["start"] = draw(start_strategy(problem, values["normalization"], "start" in bad))
+    for key, name, table in (("optimizer_params", optimizer, OPT_SPECS), ("scheduler_params", scheduler, SCHED_SPECS)):
+        specs = table.get(name, ()) if isinstance(name, str) else ()
+        chosen = {}
+        typed = [entry for entry in specs if draw(st.booleans())]
+        spoilt = draw(st.sampled_from(typed)) if key in bad and typed else None
+        for entry in typed:
+            spec, good, wrong = entry
+            chosen[spec.name] = draw(wrong if entry is spoilt else good)
+        if key in bad and spoilt is None:
+            if draw(st.booleans()):
+                chosen[draw(st.sampled_from(["nope", "lr", "momentum", "gamma"]))] = 0.5  # unknown name
+            else:
+                chosen = draw(GARBAGE)
+        values[key] = chosen
+    values["pinned"] = draw(pins_strategy(surface, "pinned" in bad))
+    values["lang"] = draw(st.sampled_from(["en", "ko"]))
     return values
 
 
 @st.composite
-def pins_strategy(draw, surface, normalization):
-    """The pinned Store: valid pins of this surface, pins of others, stale junk, or junk."""
-    kind = draw(st.integers(0, 9))
-    if kind < 5:
-        return []
-    if kind == 9:
+def start_strategy(draw, problem, normalization, refused: bool):
+    """None (the default) or a point in the window widened by START_MARGIN, or one beyond it."""
+    if not refused and draw(st.booleans()):
+        return None
+    try:
+        window = problem.surface(normalization).window
+    except (AttributeError, TypeError, ValueError):
+        window = ((-1.0, 1.0), (-1.0, 1.0))
+    # fraction -1 .. 2 of the window is the widened window, both ends included
+    inside = st.floats(-1.0, 2.0)
+    outside = st.one_of(st.floats(-1.5, -1.0, exclude_max=True), st.floats(2.0, 2.5, exclude_min=True))
+    fractions = [draw(inside), draw(inside)]
+    if refused:
+        kind = draw(st.integers(0, 2))
+        if kind == 0:
+            return draw(GARBAGE), draw(GARBAGE)
+        if kind == 1:
+            point = [low + f * (high - low) for (low, high), f in zip(window, fractions, strict=True)]
+            point[draw(st.integers(0, 1))] = None  # only one coordinate
+            return tuple(point)
+        fractions[draw(st.integers(0, 1))] = draw(outside)
+    return tuple(low + f * (high - low) for (low, high), f in zip(window, fractions, strict=True))
+
+
+@st.composite
+def pins_strategy(draw, surface, refused: bool):
+    """The pinned Store: valid pins of this surface and others, or tampered ones, or junk."""
+    if refused and draw(one_in(3)):
         return draw(st.one_of(GARBAGE, st.lists(GARBAGE, max_size=4)))
     pins = []
-    for _ in range(draw(st.integers(1, 4))):
-        pin_surface = surface if (isinstance(surface, str) and surface in SURFACES and draw(st.booleans())) else draw(st.sampled_from(SURFACE_NAMES))
-        optimizer = draw(st.sampled_from(OPTIMIZER_NAMES))
-        scheduler = draw(st.sampled_from(SCHEDULER_NAMES))
+    for _ in range(draw(st.integers(0, 4))):
+        same = isinstance(surface, str) and surface in SURFACES and draw(st.integers(0, 3)) > 0
+        pin_surface = surface if same else draw(st.sampled_from(SURFACE_NAMES))
         data = pin_surface in DATA_SURFACES
         config = RunConfig(
             surface=pin_surface,
-            optimizer=optimizer,
-            scheduler=scheduler,
+            optimizer=draw(st.sampled_from(OPTIMIZER_NAMES)),
+            scheduler=draw(st.sampled_from(SCHEDULER_NAMES)),
             lr=draw(st.sampled_from([0.001, 0.05, 0.5, 5.0])),
             steps=PINNED_STEPS,
             normalization=draw(st.sampled_from(limits.NORMALIZATIONS)) if data else "none",
             batch_size=draw(st.sampled_from([None, 1, 7])) if data else None,
         )
         pin = config_to_dict(config)
-        if draw(st.integers(0, 5)) == 0:  # a stale or tampered pin
+        if refused:  # a stale or tampered pin
             pin[draw(st.sampled_from(sorted(pin)))] = draw(GARBAGE)
         pins.append(pin)
     return pins
 
 
+def _control_values(ids, initial, owner, params) -> list:
+    """The page's parameter controls with `params` typed into `owner`'s."""
+    values = list(initial)
+    if isinstance(params, dict):
+        for index, control_id in enumerate(ids):
+            if control_id["owner"] == owner and control_id["name"] in params:
+                values[index] = params[control_id["name"]]
+    return values
+
+
 @st.composite
 def controls(draw):
-    surface = draw(choose(SURFACE_NAMES))
-    optimizer = draw(choose(OPTIMIZER_NAMES))
-    scheduler = draw(choose(SCHEDULER_NAMES))
-    normalization = draw(NORMALIZATION)
-    opt_specs = OPT_SPEC_VALUES.get(optimizer, ()) if isinstance(optimizer, str) else ()
-    sched_specs = SCHED_SPEC_VALUES.get(scheduler, ()) if isinstance(scheduler, str) else ()
-    start_x, start_y = draw(start_strategy(surface, normalization))
+    """The main callback's inputs, as Dash hands them over."""
+    v = draw(settings_drawn())
+    start = v["start"] if isinstance(v["start"], tuple) else (None, None)
     return {
-        "surface": surface,
-        "optimizer": optimizer,
-        "lr": draw(LR),
-        "scheduler": scheduler,
-        "batch_size": draw(batch_strategy(surface)),
-        "normalization": normalization,
-        "steps": draw(steps_strategy()),
-        "seed": draw(SEED),
-        "start_x": start_x,
-        "start_y": start_y,
-        "opt_values": _place(OPT_IDS, OPT_VALUES, optimizer, opt_specs, draw),
-        "sched_values": _place(SCHED_IDS, SCHED_VALUES, scheduler, sched_specs, draw),
-        "pinned": draw(pins_strategy(surface, normalization)),
-        "lang": draw(st.sampled_from(["en", "ko"])),
+        **{k: v[k] for k in ("surface", "optimizer", "lr", "scheduler", "normalization", "steps", "seed", "pinned", "lang")},
+        "batch_size": "full" if v["batch_size"] is None else v["batch_size"],
+        "start_x": start[0],
+        "start_y": start[1],
+        "opt_values": _control_values(OPT_IDS, OPT_VALUES, v["optimizer"], v["optimizer_params"]),
+        "sched_values": _control_values(SCHED_IDS, SCHED_VALUES, v["scheduler"], v["scheduler_params"]),
     }
 
 
 @st.composite
 def config_kwargs(draw):
-    """RunConfig keyword arguments straight from the fuzzed controls (as the engine sees them)."""
-    c = draw(controls())
-    opt_specs = OPTIMIZER_PARAMS.get(c["optimizer"], ()) if isinstance(c["optimizer"], str) else ()
-    sched_specs = SCHEDULER_PARAMS.get(c["scheduler"], ()) if isinstance(c["scheduler"], str) else ()
-    params = {}
-    for specs, strategies, key in ((opt_specs, OPT_SPEC_VALUES, "optimizer"), (sched_specs, SCHED_SPEC_VALUES, "scheduler")):
-        chosen = {}
-        for spec, strategy in zip(specs, strategies.get(c[key], ()) if specs else (), strict=True):
-            if draw(st.booleans()):
-                chosen[spec.name] = draw(strategy)
-        if draw(st.integers(0, 19)) == 0:
-            chosen[draw(st.sampled_from(["nope", "lr", "momentum", "gamma"]))] = 0.5  # unknown names
-        params[key] = chosen if draw(st.integers(0, 29)) else draw(GARBAGE)
-    start = None if c["start_x"] is None and c["start_y"] is None else (c["start_x"], c["start_y"])
-    if draw(st.integers(0, 29)) == 0:
-        start = draw(GARBAGE)
-    batch = c["batch_size"]
-    return {
-        "surface": c["surface"],
-        "optimizer": c["optimizer"],
-        "lr": c["lr"],
-        "optimizer_params": params["optimizer"],
-        "scheduler": c["scheduler"],
-        "scheduler_params": params["scheduler"],
-        "batch_size": None if batch == "full" else batch,
-        "normalization": c["normalization"],
-        "steps": c["steps"],
-        "start": start,
-        "seed": c["seed"],
-    }
+    """RunConfig's keyword arguments, straight (the engine's own door)."""
+    v = draw(settings_drawn())
+    return {name: v[name] for name in RunConfig.__dataclass_fields__}
 
 
 # --------------------------------------------------------------------------- checks
 
 FIELD_HEADS = frozenset(
     {*RunConfig.__dataclass_fields__, "start", "unknown", *OPTIMIZER_NAMES, *SCHEDULER_NAMES}
-    | {"window", "formula", "upload"}  # a lecturer's own surface (formula, CSV), when chosen blank
+    | {"window", "formula", "upload"}
 )
+OWN_SURFACE_HEADS = {"window", "formula", "upload"}  # a lecturer's own formula or CSV, left blank
 
 
 def assert_clear(message: str) -> None:
     """A validation message names the field and what is allowed (issue: Hardening)."""
     assert message and len(message) < 2000, message[:300]
-    head = message.split(" = ", 1)[0].split(" ", 1)[0].split(".", 1)[0]
+    head = message.split(" = ", 1)[0].split(" ", 1)[0].split(".", 1)[0].rstrip(":")
     assert head in FIELD_HEADS, message
+    if head in OWN_SURFACE_HEADS:  # "upload: choose a CSV file first" and the like
+        return
     if head == "unknown":  # an optimizer or scheduler by a name the engine lacks
         kind = message.split(" ", 2)[1]
         names = OPTIMIZER_NAMES if kind == "optimizer" else SCHEDULER_NAMES
@@ -317,23 +332,20 @@ def assert_clear(message: str) -> None:
     assert any(words in message for words in allowed), message
 
 
-def assert_finite(value, path: str = "result") -> None:
+def _json_default(value):
+    if hasattr(value, "to_plotly_json"):  # a Dash component
+        return value.to_plotly_json()
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def assert_finite(value, what: str = "result") -> None:
     """No NaN or inf anywhere in a JSON-bound value (figures, Stores, Dash components)."""
-    if hasattr(value, "to_plotly_json"):
-        value = value.to_plotly_json()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            assert_finite(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            assert_finite(item, f"{path}[{index}]")
-    elif isinstance(value, np.ndarray):
-        if value.dtype.kind in "fc":
-            assert np.all(np.isfinite(value)), path
-        elif value.dtype == object:
-            assert_finite(value.tolist(), path)
-    elif isinstance(value, float | np.floating):
-        assert math.isfinite(value), path
+    try:
+        json.dumps(value, allow_nan=False, default=_json_default)
+    except ValueError as error:
+        raise AssertionError(f"{what}: {error}") from None
 
 
 def check_trajectory(trajectory, config: RunConfig) -> None:
@@ -366,8 +378,10 @@ def test_simulate_gives_a_finite_run_or_a_clear_error(kwargs):
     try:
         config = RunConfig(**kwargs)
     except ValueError as error:
+        event("refused")  # --hypothesis-show-statistics shows the mix
         assert_clear(str(error))
         return
+    event(f"ran {'1,000+' if config.steps >= 1000 else 'a few'} steps")
     trajectory = simulate(config)
     assert trajectory.config is config
     check_trajectory(trajectory, config)
@@ -384,6 +398,7 @@ def test_main_callback_gives_finite_views_or_a_clear_message(c):
         c["sched_values"], SCHED_IDS, c["pinned"], c["lang"],
     )  # fmt: skip
     assert set(result["errors"]) == set(ERROR_SLOTS)
+    event("refused" if not result["ok"] else f"drew {len(result['trajectories'])} run(s)")
     if not result["ok"]:
         shown = [text for text in result["errors"].values() if text]
         assert len(shown) <= 1
@@ -394,17 +409,16 @@ def test_main_callback_gives_finite_views_or_a_clear_message(c):
         assert all(text == message for text in shown)
         return
     runs = len(result["trajectories"])
-    assert 1 <= runs <= 4
-    check_figures(result, runs=runs)
-    for key in ("contour", "surface3d", "loss", "lr", "third", "badges", "formula", "summary", "config"):
+    assert 1 <= runs <= 4 and len(result["badges"]) == runs
+    assert result["contour"]["data"][0]["type"] == "contour"
+    for key in (*FIGURES, "badges", "formula", "summary", "config"):
         assert_finite(result[key], key)
-    json.dumps(result["config"], allow_nan=False)
     current = config_from_dict(result["config"])
     for trajectory in result["trajectories"]:
         check_trajectory(trajectory, trajectory.config)
-    assert result["trajectories"][0].config == current
-    for label in result["badges"]:
-        assert label.children[1].className.split("outcome-")[1] in OUTCOMES
+    assert canonical(result["trajectories"][0].config) == canonical(current)
+    outcomes = [badge.to_plotly_json()["props"]["data-outcome"] for badge in result["badges"]]
+    assert outcomes == [run.outcome for run in result["trajectories"]]
     # The URL reopens this run, and says nothing a browser could not read back.
     flags = {"lang": c["lang"], "embed": False, "preset": None}
     search = url_search(result, flags)
@@ -412,7 +426,7 @@ def test_main_callback_gives_finite_views_or_a_clear_message(c):
     state, notices = decode(search.lstrip("?"))
     assert notices == [], [n.message() for n in notices]
     assert state.current == canonical(current)
-    if current.steps <= 50:
+    if current.steps <= 50 and c["lang"] == "ko":  # half the examples: pandas is slow-ish
         pinned = [config_to_dict(p) for p in result["pinned_configs"]]
         check_csv(trajectories_csv(result["config"], pinned))
 

@@ -1,0 +1,243 @@
+"""What a student's browser does: headless Chromium (software WebGL) through selenium.
+
+- control change to repainted views: the learning rate is typed (Enter) 20 times; the time
+  runs from the Enter key to the last `plotly_afterplot` of the map, the 3D view and the loss
+  curve. p95 < 300 ms.
+- frames per second while the player runs (the heavy view: 4 runs x 2,000 steps, so every
+  frame draws a new step), counted with requestAnimationFrame in the page:
+  - the contour view (with the curves; the 3D view detached from the player): >= 50 fps
+  - the whole page, 3D view included, against a bare Plotly loop in the same browser that only
+    moves one point over the same surface figure, same size: >= 90 % of the bare loop's fps.
+
+The app is served in-process by werkzeug on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+from benchmarks.report import Row
+from benchmarks.server import p95
+
+CHANGES = 20
+CHANGE_TARGET = 0.300
+CONTOUR_FPS = 50.0
+SURFACE_RATIO = 0.90
+MEASURE_MS = 4000
+WATCHED = ("contour", "surface3d", "loss-graph")
+
+
+def serve_app():
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app().server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def chrome():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from tests.conftest import pytest_setup_options
+
+    options = pytest_setup_options()
+    options.binary_location = os.environ.get("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    driver_path = "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
+    service = Service(driver_path) if driver_path else Service()
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_script_timeout(60)
+    return driver
+
+
+def heavy_query() -> str:
+    from app.urlstate import ViewState, encode
+    from engine.config import RunConfig
+
+    def config(optimizer, lr, seed):
+        return RunConfig(
+            surface="linreg", normalization="standard", optimizer=optimizer, lr=lr, batch_size=1, steps=2000, seed=seed
+        )
+
+    state = ViewState(
+        current=config("sgd", 0.01, 0),
+        pinned=(config("sgd", 0.01, 1), config("momentum", 0.005, 2), config("adam", 0.02, 3)),
+    )
+    return "/?" + encode(state)
+
+
+def wait_for(driver, script: str, timeout: float = 30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(script)
+
+
+def open_page(driver, url: str) -> None:
+    driver.get(url)
+    wait_for(driver, "var b = document.getElementById('badges'); return b && b.textContent.length > 0;", 60)
+    wait_for(
+        driver,
+        "var g = document.querySelector('#surface3d .js-plotly-plot'); return g && g.data && g.data.length > 1"
+        " && window.descentLab && window.descentLab.state.total > 0;",
+        60,
+    )
+    time.sleep(0.5)
+
+
+WATCH = """
+window.__bench = {t0: null, seen: {}};
+%s.forEach(function (id) {
+  var gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  gd.on('plotly_afterplot', function () { if (window.__bench.t0 !== null) window.__bench.seen[id] = performance.now(); });
+});
+document.getElementById('lr').addEventListener('keydown', function (e) {
+  if (e.key === 'Enter') { window.__bench.t0 = performance.now(); window.__bench.seen = {}; }
+}, true);
+""".replace("%s", json.dumps(list(WATCHED)))
+
+DONE = """
+var b = window.__bench, ids = %s;
+if (b.t0 === null || !ids.every(function (id) { return b.seen[id] > b.t0; })) return null;
+return Math.max.apply(null, ids.map(function (id) { return b.seen[id]; })) - b.t0;
+""".replace("%s", json.dumps(list(WATCHED)))
+
+
+def change_latencies(driver, base: str) -> list[float]:
+    from selenium.webdriver.common.by import By
+
+    open_page(driver, base + "/")
+    driver.execute_script(WATCH)
+    field = driver.find_element(By.ID, "lr")
+    times = []
+    for i in range(CHANGES):
+        driver.execute_script("window.__bench.t0 = null; window.__bench.seen = {};")
+        field.clear()
+        field.send_keys(f"{0.05 + 0.01 * i:g}\n")
+        times.append(wait_for(driver, DONE, 20) / 1000)
+        time.sleep(0.2)
+    return times
+
+
+COUNT_FRAMES = """
+var done = arguments[arguments.length - 1], ms = arguments[0];
+var lab = window.descentLab;
+lab.setSpeed(0.25); lab.seek(0); lab.play();
+var frames = 0, t0 = null;
+function frame(now) {
+  if (t0 === null) t0 = now; else frames++;
+  if (now - t0 < ms && lab.state.playing) window.requestAnimationFrame(frame);
+  else { var step = lab.state.step; lab.pause(); lab.setSpeed(1); done({fps: frames * 1000 / (now - t0), step: step}); }
+}
+window.requestAnimationFrame(frame);
+"""
+
+DETACH_3D = "var s = document.getElementById('surface3d'); s.id = 'surface3d-detached';"
+ATTACH_3D = "var s = document.getElementById('surface3d-detached'); s.id = 'surface3d';"
+
+GRAB_SURFACE = """
+var gd = document.querySelector('#surface3d .js-plotly-plot');
+var path = gd.data[1];
+return {surface: gd.data[0], layout: gd.layout, width: gd.clientWidth, height: gd.clientHeight,
+        path: {x: path.x, y: path.y, z: path.z},
+        plotly: Array.from(document.scripts).map(function (s) { return s.src; })
+                     .filter(function (s) { return /plotly/.test(s); })[0]};
+"""
+
+BARE_LOOP = """
+var done = arguments[arguments.length - 1], grab = arguments[0], ms = arguments[1];
+var div = document.createElement('div');
+div.style.width = grab.width + 'px'; div.style.height = grab.height + 'px';
+document.body.appendChild(div);
+function decode(v) {
+  if (!v || typeof v.bdata !== 'string') return v;
+  var bin = atob(v.bdata), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return v.dtype === 'f8' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+}
+var px = decode(grab.path.x), py = decode(grab.path.y), pz = decode(grab.path.z);
+var layout = JSON.parse(JSON.stringify(grab.layout));
+var point = {type: 'scatter3d', mode: 'markers', x: [px[0]], y: [py[0]], z: [pz[0]], marker: {size: 8}};
+Plotly.newPlot(div, [grab.surface, point], layout, {responsive: false}).then(function () {
+  var frames = 0, t0 = null, i = 0;
+  function frame(now) {
+    if (t0 === null) t0 = now; else frames++;
+    i = (i + 1) % px.length;
+    Plotly.restyle(div, {x: [[px[i]]], y: [[py[i]]], z: [[pz[i]]]}, [1]);
+    if (now - t0 < ms) window.requestAnimationFrame(frame);
+    else done({fps: frames * 1000 / (now - t0)});
+  }
+  window.requestAnimationFrame(frame);
+});
+"""
+
+
+def frame_rates(driver, base: str) -> dict:
+    open_page(driver, base + heavy_query())
+    out = {}
+    driver.execute_script(DETACH_3D)
+    out["contour"] = driver.execute_async_script(COUNT_FRAMES, MEASURE_MS)
+    driver.execute_script(ATTACH_3D)
+    out["page"] = driver.execute_async_script(COUNT_FRAMES, MEASURE_MS)
+    grab = driver.execute_script(GRAB_SURFACE)
+    # The bare loop: a blank page of the same browser with the same plotly.js and figure.
+    driver.get(base + "/assets/style.css")  # a page of the same origin with nothing on it
+    loaded = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1], s = document.createElement('script');"
+        "s.src = arguments[0]; s.onload = function () { done(true); }; s.onerror = function () { done(false); };"
+        "document.body.innerHTML = ''; document.head.appendChild(s);",
+        grab["plotly"],
+    )
+    if not loaded:
+        raise RuntimeError(f"plotly.js did not load from {grab['plotly']!r}")
+    out["bare"] = driver.execute_async_script(BARE_LOOP, grab, MEASURE_MS)
+    return out
+
+
+def run(args) -> list[Row]:
+    server, base = serve_app()
+    driver = chrome()
+    try:
+        times = change_latencies(driver, base)
+        rates = frame_rates(driver, base)
+    finally:
+        driver.quit()
+        server.shutdown()
+    ratio = rates["page"]["fps"] / rates["bare"]["fps"]
+    return [
+        Row(
+            f"browser: control change to repainted views, p95 of {CHANGES}",
+            p95(times),
+            CHANGE_TARGET,
+            note=f"median {sorted(times)[len(times) // 2] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms",
+        ),
+        Row(
+            "browser: playing, contour view (+ curves), heavy view",
+            rates["contour"]["fps"],
+            CONTOUR_FPS,
+            unit="fps",
+            higher=True,
+        ),
+        Row(
+            "browser: playing, whole page with 3D view, vs bare Plotly point loop",
+            100 * ratio,
+            100 * SURFACE_RATIO,
+            ratio=ratio,
+            unit="%",
+            higher=True,
+            note=f"page {rates['page']['fps']:.1f} fps, bare loop {rates['bare']['fps']:.1f} fps (software WebGL)",
+        ),
+    ]
