@@ -59,6 +59,23 @@ CACHE_SIZE = 128
 CACHE_HEADER = "X-Descent-Cache"
 
 
+def _listed(value) -> list:
+    """A Store's list, or nothing when a tampered request sent something else."""
+    return value if isinstance(value, list) else []
+
+
+def stored_configs(items, problems: dict | None = None) -> list:
+    """The configs among stored dicts that still build; a stale one (e.g. from an older
+    version, or tampered) is dropped, not fatal."""
+    configs = []
+    for data in _listed(items):
+        try:
+            configs.append(config_from_dict(data, problems))
+        except (ValueError, TypeError):
+            continue
+    return configs
+
+
 def url_search(result: dict, flags: dict, custom: dict | None = None) -> str:
     """The query string for what is on screen, so the link reopens exactly this view.
 
@@ -141,12 +158,7 @@ def map_cell_target(click, current, pinned, second, flags):
     except (TypeError, KeyError, IndexError, ValueError):
         return no_update  # own formulas and data cannot travel in a link
     flags = flags or {}
-    pins = []
-    for data in pinned or []:
-        try:
-            pins.append(config_from_dict(data))
-        except (ValueError, TypeError):
-            continue
+    pins = stored_configs(pinned)
     state = ViewState(current=config, pinned=tuple(pins[:MAX_PINNED]), lang=flags.get("lang", "en"), embed=bool(flags.get("embed")))
     query = encode(state)
     return f"/?{query}" if query else "/"
@@ -178,12 +190,7 @@ def trajectories_csv(current, pinned) -> str | None:
     """Every run on screen, one row per step, as CSV text (via pandas)."""
     if not current:
         return None
-    configs = []
-    for data in [*(pinned or [])[:MAX_PINNED], current]:
-        try:
-            configs.append(config_from_dict(data))
-        except (ValueError, TypeError):
-            continue
+    configs = stored_configs([*_listed(pinned)[:MAX_PINNED], current])
     labels = run_labels([config_to_dict(c) for c in configs])
     frames = []
     for index, (trajectory, label) in enumerate(zip(simulate_many(configs), labels, strict=True)):
@@ -259,14 +266,12 @@ def compute_views(
             errors[slot] = message
         return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {message} — {t('kept_last', lang)}"}
 
-    pinned_configs = []
-    for data in (pinned if isinstance(pinned, list) else [])[:MAX_PINNED]:
-        try:
-            candidate = config_from_dict(data, {surface: problem} if problem is not None else None)
-        except (ValueError, TypeError):
-            continue  # a stale pin (e.g. from an older version) is dropped, not fatal
-        if candidate.surface == config.surface:
-            pinned_configs.append(candidate)
+    problems = {surface: problem} if problem is not None else None
+    pinned_configs = [
+        candidate
+        for candidate in stored_configs(_listed(pinned)[:MAX_PINNED], problems)
+        if candidate.surface == config.surface
+    ]
     configs = [*pinned_configs, config]
     trajectories = simulate_many(configs)
     labels = run_labels([config_to_dict(c) for c in configs])
