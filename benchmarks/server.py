@@ -8,6 +8,8 @@ student to ask pays); a repeated request is a cache hit and costs a fraction of 
 - default view (bowl, SGD, 100 steps), a control change (learning rate): p95 < 50 ms over 50
 - heavy view (linreg, batch 1, 4 runs x 2,000 steps), a control change: p95 < 250 ms over 50
 - the same two as full figures (the first load of a page), for reference
+- the heaviest request within the limits (tests/serving.py `worst_requests`: 4 runs x 10,000
+  steps with ReduceLROnPlateau) and its CSV download: CPU seconds < 1 (issue: Hardening)
 
 The request bodies come from the app's own /_dash-dependencies and /_dash-layout (through the
 Flask test client), so the arguments are exactly what the browser would send.
@@ -30,6 +32,7 @@ DEFAULT_TARGET = 0.050
 HEAVY_TARGET = 0.250
 MAIN_OUTPUT = "contour.figure"
 HEAVY_STEPS = 2_000
+WORST_CPU_TARGET = 1.0
 
 
 def app_and_shape():
@@ -165,4 +168,32 @@ def run(args) -> list[Row]:
         rows.append(Row(f"server: {name}, page load (whole figures), p95 of {len(loads)}", p95(times)))
         hit = time_calls(function, [changes[0]] * 10, cold=False)
         rows.append(Row(f"server: {name}, repeated request (cache hit), median", statistics.median(hit)))
+    rows.extend(worst_rows(shape, function))
+    return rows
+
+
+def worst_rows(shape, function) -> list[Row]:
+    """CPU seconds of the heaviest requests (cold), and of their CSV download."""
+    from app.callbacks import main_outputs, trajectories_csv
+    from app.runs import config_to_dict
+    from engine.config import RunConfig
+    from tests.serving import worst_requests
+
+    rows = []
+    for name, (controls, pins) in worst_requests().items():
+        values = {
+            "surface": controls["surface"], "optimizer": "adam", "lr": controls["lr"],
+            "scheduler": "plateau", "steps": controls["steps"], "pinned": pins, ("adam", "amsgrad"): "true",
+        }  # fmt: skip
+        if "batch_size" in controls:
+            values["batch-size"] = controls["batch_size"]
+        main_outputs.cache_clear()
+        started = time.process_time()
+        answer_once(function, load_body(shape, values))
+        rows.append(Row(f"server: worst request ({name}), CPU", time.process_time() - started, WORST_CPU_TARGET))
+        settings = {k: v for k, v in controls.items() if k != "opt_typed"}
+        current = config_to_dict(RunConfig(optimizer_params={"amsgrad": True}, **settings))
+        started = time.process_time()
+        trajectories_csv(current, pins)
+        rows.append(Row(f"server: its CSV download ({name}), CPU", time.process_time() - started, WORST_CPU_TARGET))
     return rows

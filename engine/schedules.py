@@ -503,6 +503,9 @@ class Plateau:
         self.cooldown = spread(arrays["cooldown"], np.int64)
         self.min_lr = spread(arrays["min_lr"], np.float64)
         self.eps = spread(arrays["eps"], np.float64)
+        self._all_rel = bool(self.rel.all())
+        self._any_rel = bool(self.rel.any())
+        self._rel_keep = 1.0 - self.threshold
         self.best = np.full(runs, np.inf)
         self.num_bad_epochs = np.zeros(runs, dtype=np.int64)
         self.cooldown_counter = np.zeros(runs, dtype=np.int64)
@@ -510,27 +513,40 @@ class Plateau:
     def step(self, metrics: np.ndarray) -> np.ndarray:
         """One scheduler.step(loss) for every run; return the new rates, shape (R,)."""
         current = np.asarray(metrics, dtype=np.float64)
-        if current.shape not in ((), (1,), self.lr.shape):
-            raise ValueError(f"plateau: got {current.shape} losses for {self.lr.shape[0]} runs")
-        current = np.broadcast_to(current, self.lr.shape)
+        if current.shape != self.lr.shape:
+            if current.shape not in ((), (1,)):
+                raise ValueError(
+                    f"plateau: got {current.shape} losses for {self.lr.shape[0]} runs"
+                )
+            current = np.broadcast_to(current, self.lr.shape)
+        # Called once per iteration by the step loop, so the state is updated in place and
+        # the rare branches (cooldown, a cut) are skipped when no run is in them.
         # inf * 0 (best = inf, threshold = 1) and NaN losses give NaN comparisons: all False,
         # as in PyTorch's float arithmetic.
         with np.errstate(invalid="ignore", over="ignore"):
-            better = np.where(
-                self.rel,
-                current < self.best * (1.0 - self.threshold),
-                current < self.best - self.threshold,
-            )
-        self.best = np.where(better, current, self.best)
-        self.num_bad_epochs = np.where(better, 0, self.num_bad_epochs + 1)
+            if self._all_rel:
+                better = current < self.best * self._rel_keep
+            elif not self._any_rel:
+                better = current < self.best - self.threshold
+            else:
+                better = np.where(
+                    self.rel,
+                    current < self.best * self._rel_keep,
+                    current < self.best - self.threshold,
+                )
+        np.copyto(self.best, current, where=better)
+        self.num_bad_epochs += 1
+        np.copyto(self.num_bad_epochs, 0, where=better)
 
         cooling = self.cooldown_counter > 0
-        self.cooldown_counter = np.where(cooling, self.cooldown_counter - 1, self.cooldown_counter)
-        self.num_bad_epochs = np.where(cooling, 0, self.num_bad_epochs)
+        if cooling.any():
+            np.subtract(self.cooldown_counter, 1, out=self.cooldown_counter, where=cooling)
+            np.copyto(self.num_bad_epochs, 0, where=cooling)
 
         reduce = self.num_bad_epochs > self.patience
-        new_lr = np.maximum(self.lr * self.factor, self.min_lr)
-        self.lr = np.where(reduce & (self.lr - new_lr > self.eps), new_lr, self.lr)
-        self.cooldown_counter = np.where(reduce, self.cooldown, self.cooldown_counter)
-        self.num_bad_epochs = np.where(reduce, 0, self.num_bad_epochs)
+        if reduce.any():
+            new_lr = np.maximum(self.lr * self.factor, self.min_lr)
+            np.copyto(self.lr, new_lr, where=reduce & (self.lr - new_lr > self.eps))
+            np.copyto(self.cooldown_counter, self.cooldown, where=reduce)
+            np.copyto(self.num_bad_epochs, 0, where=reduce)
         return self.lr.copy()

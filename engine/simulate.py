@@ -1,7 +1,9 @@
 """Run gradient descent: `simulate` one config, `simulate_many` many at once.
 
-Runs that share a surface, optimizer, batch size and step count advance together as arrays
-with a leading runs axis, so the step loop never loops over runs in Python.
+Runs that share a surface, batch size and step count advance together as arrays with a
+leading runs axis: one gradient evaluation per step serves them all. Within such a group,
+runs with the same optimizer (a "family") are contiguous rows updated by one call, so the
+step loop loops over families, never over runs, in Python.
 
 The step loop does only what the next step needs: the gradient, the optimizer's update and
 (for ReduceLROnPlateau) the loss the scheduler reads. Everything that merely describes the run
@@ -37,11 +39,13 @@ def simulate(config: RunConfig) -> Trajectory:
 
 def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
     """Run many configurations; equal to `simulate` run by run, but advanced together."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, config in enumerate(configs):
-        groups[_group_key(config)].append(index)
+        groups[_group_key(config)][_family_key(config)].append(index)
     results: list[Trajectory | None] = [None] * len(configs)
-    for indices in groups.values():
+    for families in groups.values():
+        # Each family's runs next to each other: the group's rows, in family order.
+        indices = [index for members in families.values() for index in members]
         for index, trajectory in zip(
             indices, _simulate_group([configs[i] for i in indices]), strict=True
         ):
@@ -50,13 +54,18 @@ def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
 
 
 def _group_key(config: RunConfig) -> tuple:
-    """Runs with equal keys advance together.
+    """Runs with equal keys share a step loop and its gradient evaluations: the surface and
+    the batch size. Step counts and schedulers may differ (see _simulate_group)."""
+    return (config.surface, config.normalization, _batch_size(config))
 
-    Besides what shapes the arrays (surface, batch size, steps), a group shares the
-    optimizer's flags, which choose its code path, and Adam's betas: Adam raises them to the
-    step count, and Python's float power (C's pow, used for a value shared by the group) and
-    NumPy's array power (used for per-run values) differ in the last bit for some steps, so
-    a run would otherwise depend on the company it keeps.
+
+def _family_key(config: RunConfig) -> tuple:
+    """Runs of a group with equal keys are updated by one optimizer call.
+
+    A family shares the optimizer, its flags, which choose its code path, and Adam's betas:
+    Adam raises them to the step count, and Python's float power (C's pow, used for a value
+    shared by the family) and NumPy's array power (used for per-run values) differ in the
+    last bit for some steps, so a run would otherwise depend on the company it keeps.
     """
     shared = tuple(
         (name, value)
@@ -65,21 +74,7 @@ def _group_key(config: RunConfig) -> tuple:
         )
         if isinstance(value, bool) or name == "betas"
     )
-    plateau_mode = None
-    if config.scheduler == "plateau":
-        plateau_mode = resolve_schedule(
-            "plateau", config.lr, config.steps, config.scheduler_params
-        )["threshold_mode"]
-    return (
-        config.surface,
-        config.normalization,
-        config.optimizer,
-        shared,
-        _batch_size(config),
-        config.steps,
-        config.scheduler == "plateau",
-        plateau_mode,
-    )
+    return (config.optimizer, shared)
 
 
 def _overshoots(next_grad: np.ndarray, move: np.ndarray, visible: float) -> np.ndarray:
@@ -145,22 +140,29 @@ def _batch_means(configs: list[RunConfig], surface, batch_size: int, steps: int)
     return means, per_epoch
 
 
-def _learning_rates(configs: list[RunConfig], steps: int) -> np.ndarray | float:
-    """Rates of a group without plateau: a float when every run has the same constant rate,
-    else an array (steps, runs, 1)."""
-    if all(c.scheduler == "constant" for c in configs):
-        base_lr = np.array([c.lr for c in configs])
-        if np.all(base_lr == base_lr[0]):
-            return float(base_lr[0])
-        return np.broadcast_to(base_lr[:, None], (steps, len(configs), 1))
+def _rate_table(configs: list[RunConfig], steps: int) -> np.ndarray | float:
+    """The rate of every run at every step of a loop of `steps`: a float when every run has
+    the same constant rate, else an array (steps, runs, 1).
+
+    Each run's schedule is its own, over its own length; a run shorter than the loop keeps
+    its last rate (what it does past its end is discarded). The rows of ReduceLROnPlateau
+    runs are left for the step loop to fill.
+    """
+    rates = {c.lr for c in configs}
+    if len(rates) == 1 and all(c.scheduler == "constant" for c in configs):
+        return float(configs[0].lr)
+    table = np.empty((steps, len(configs), 1))
     cache: dict = {}
-    columns = []
-    for c in configs:
-        key = (c.scheduler, c.lr, _hashable(c.scheduler_params))
+    for r, c in enumerate(configs):
+        if c.scheduler == "plateau":
+            continue
+        key = (c.scheduler, c.lr, c.steps, _hashable(c.scheduler_params))
         if key not in cache:
-            cache[key] = learning_rates(c.scheduler, c.lr, steps, c.scheduler_params)
-        columns.append(cache[key])
-    return np.stack(columns, axis=1)[:, :, None]
+            cache[key] = learning_rates(c.scheduler, c.lr, c.steps, c.scheduler_params)
+        column = cache[key]
+        table[: c.steps, r, 0] = column
+        table[c.steps :, r, 0] = column[-1]
+    return table
 
 
 def _hashable(params) -> object:
@@ -176,15 +178,17 @@ def _hashable(params) -> object:
     return tuple(items)
 
 
-def _plateau(configs: list[RunConfig], base_lr: np.ndarray, steps: int) -> Plateau:
-    settings = [resolve_schedule("plateau", c.lr, steps, c.scheduler_params) for c in configs]
-    return Plateau(
-        base_lr.copy(),
-        **{
-            name: (np.array([s[name] for s in settings]) if name != "threshold_mode" else value)
-            for name, value in settings[0].items()
-        },
+def _plateau(configs: list[RunConfig]) -> tuple[Plateau | None, slice | np.ndarray]:
+    """A Plateau for the group's ReduceLROnPlateau runs (None if none), and their rows."""
+    rows = np.flatnonzero([c.scheduler == "plateau" for c in configs])
+    if len(rows) == 0:
+        return None, rows
+    chosen = [configs[r] for r in rows]
+    settings = [resolve_schedule("plateau", c.lr, c.steps, c.scheduler_params) for c in chosen]
+    plateau = Plateau(
+        np.array([c.lr for c in chosen]), **{name: [s[name] for s in settings] for name in settings[0]}
     )
+    return plateau, (slice(None) if len(rows) == len(configs) else rows)
 
 
 def _optimizer_hyper(configs: list[RunConfig]) -> dict:
@@ -196,26 +200,36 @@ def _optimizer_hyper(configs: list[RunConfig]) -> dict:
     return hyper
 
 
+def _families(configs: list[RunConfig]) -> list[tuple[slice, object, dict]]:
+    """(rows, optimizer, hyper) for each run of consecutive configs of one family."""
+    families = []
+    start = 0
+    for end in range(1, len(configs) + 1):
+        if end == len(configs) or _family_key(configs[end]) != _family_key(configs[start]):
+            members = configs[start:end]
+            optimizer = OPTIMIZERS[members[0].optimizer]
+            families.append((slice(start, end), optimizer, _optimizer_hyper(members)))
+            start = end
+    return families
+
+
 def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
     first = configs[0]
     surface = problem_of(first.surface).surface(first.normalization)
-    steps = first.steps
+    steps = max(c.steps for c in configs)  # the loop's length; shorter runs stop reading early
+    own_steps = np.array([c.steps for c in configs])
     runs = len(configs)
     batch_size = _batch_size(first)
-    optimizer = OPTIMIZERS[first.optimizer]
-    hyper = _optimizer_hyper(configs)
+    families = _families(configs)
 
     start = np.array([c.resolved_start for c in configs], dtype=float)
-    base_lr = np.array([c.lr for c in configs])
-    plateau = _plateau(configs, base_lr, steps) if first.scheduler == "plateau" else None
-    if plateau is not None:
-        rates = np.empty((steps, runs, 1))
-    else:
-        rates = _learning_rates(configs, steps)
+    rates = _rate_table(configs, steps)
+    plateau, plateau_rows = _plateau(configs)
 
-    # The full-data gradient: the analytic surfaces' array function directly, skipping
-    # the input checks of Surface.grad (the loop's arrays are always float (runs, 2)).
+    # The full-data gradient and loss: the analytic surfaces' array functions directly,
+    # skipping the input checks of Surface.grad (the loop's arrays are always float (runs, 2)).
     grad_fn = getattr(surface, "grad_fn", surface.grad)
+    value_fn = getattr(surface, "value_fn", surface.value)
     if batch_size is None:
         per_epoch = 1
     else:
@@ -227,7 +241,8 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
     moves = np.empty((steps, runs, 2))
     params[0] = start
     p = params[0]
-    state = optimizer.init(p, hyper)
+    states = [optimizer.init(p[rows], hyper) for rows, optimizer, hyper in families]
+    whole = len(families) == 1  # the common case: no slicing
     lr_t = rates
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
@@ -238,17 +253,21 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
                 g = surface.grad_from_means(p, means[t])
             grads[t] = g
             if plateau is not None:
-                rates[t, :, 0] = plateau.lr
+                rates[t, plateau_rows, 0] = plateau.lr
+            if not isinstance(rates, float):
                 lr_t = rates[t]
-            elif not isinstance(rates, float):
-                lr_t = rates[t]
-            move, state = optimizer.update(g, state, lr_t, hyper)
-            moves[t] = move
-            p = np.add(p, move, out=params[t + 1])
+            if whole:
+                _, optimizer, hyper = families[0]
+                moves[t], states[0] = optimizer.update(g, states[0], lr_t, hyper)
+            else:
+                for k, (rows, optimizer, hyper) in enumerate(families):
+                    rate = lr_t if isinstance(lr_t, float) else lr_t[rows]
+                    moves[t, rows], states[k] = optimizer.update(g[rows], states[k], rate, hyper)
+            p = np.add(p, moves[t], out=params[t + 1])
             if plateau is not None and (t + 1) % per_epoch == 0:
-                plateau.step(surface.value(p))  # the full-data loss after each epoch
+                plateau.step(value_fn(p[plateau_rows]))  # the full-data loss after each epoch
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
-                if not np.any(surface.value(p) <= limit):  # NaN compares False
+                if not np.any(value_fn(p) <= limit):  # NaN compares False
                     taken = t + 1
                     break
 
@@ -256,32 +275,28 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
         params = params[: taken + 1]
         grads, moves = grads[:taken], moves[:taken]
         loss = surface.value(params)  # (taken + 1, runs)
-        final_grads = grad_fn(params[taken])
+        ends = np.minimum(own_steps, taken)  # each run's last iterate
         visible = _visible_squared(surface)
         if batch_size is None:  # the gradient at p_{t+1} is the one update t+1 used
             overshot = np.empty((taken, runs), dtype=bool)
             overshot[:-1] = _overshoots(grads[1:], moves[:-1], visible)
-            overshot[-1] = _overshoots(final_grads, moves[-1], visible)
+            overshot[-1] = _overshoots(grad_fn(params[taken]), moves[-1], visible)
         else:  # overshoot is judged on the full-data gradient
             overshot = _overshoots(surface.grad(params[1:]), moves, visible)
-        sane = loss <= limit
+        # Past its own end a run is ignored: it cannot diverge there.
+        sane = (loss <= limit) | (np.arange(taken + 1)[:, None] > ends)
         first_bad = np.where(sane.all(axis=0), -1, np.argmin(sane, axis=0))
         diverged = first_bad >= 0
         # An update counts up to the last iterate kept: a diverged run stops before the bad one.
-        kept = np.where(diverged, first_bad - 1, taken)
+        kept = np.where(diverged, first_bad - 1, ends)
         counted = overshot & (np.arange(taken)[:, None] < kept)
-        outcomes = diagnose_many(
-            final_params=params[taken],
-            recent_move=recent_move(params),
-            first_loss=loss[0],
-            tail_loss=loss[-tail_iterates(taken) :].min(axis=0),
-            final_loss=loss[taken],
-            overshoots=overshot.T,
-            start_grad_norm=np.hypot(*grad_fn(start).T),
-            final_grad_norm=np.hypot(*final_grads.T),
-            surface=surface,
-            diverged=diverged,
-        )
+        outcomes = np.empty(runs, dtype=object)
+        for end in np.unique(ends):
+            cols = np.flatnonzero(ends == end)
+            outcomes[cols] = _diagnose(
+                surface, params[: end + 1, cols], loss[: end + 1, cols],
+                overshot[:end, cols], diverged[cols], grad_fn,
+            )  # fmt: skip
     overshoot_counts = np.count_nonzero(counted, axis=0)
 
     # Each run's arrays are read-only views into the group's arrays: no per-run copies.
@@ -310,6 +325,24 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
             )
         )
     return trajectories
+
+
+def _diagnose(surface, params, loss, overshot, diverged, grad_fn) -> list[str]:
+    """Outcome labels of runs of equal length: params (k+1, R, 2), loss (k+1, R),
+    overshot (k, R)."""
+    taken = len(params) - 1
+    return diagnose_many(
+        final_params=params[taken],
+        recent_move=recent_move(params),
+        first_loss=loss[0],
+        tail_loss=loss[-tail_iterates(taken) :].min(axis=0),
+        final_loss=loss[taken],
+        overshoots=overshot.T,
+        start_grad_norm=np.hypot(*grad_fn(params[0]).T),
+        final_grad_norm=np.hypot(*grad_fn(params[taken]).T),
+        surface=surface,
+        diverged=diverged,
+    )
 
 
 def _visible_squared(surface) -> float:

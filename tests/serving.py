@@ -257,3 +257,54 @@ def post_callback(session: requests.Session, url: str, body: Any) -> requests.Re
         headers={"Content-Type": "application/json"},
         timeout=REQUEST_TIMEOUT,
     )
+
+
+# --------------------------------------------------------------------------- the heaviest request
+
+
+def worst_requests() -> dict[str, tuple[dict, list[dict]]]:
+    """The heaviest main-callback requests within the limits, by name: (controls, pinned Store).
+
+    4 runs x STEPS_MAX steps with ReduceLROnPlateau (a loss evaluation each epoch) at the
+    smallest rate, so none stops early by diverging, each with another optimizer (one update
+    call each per step). On the data-fit problem each run also has its own batch size, so no
+    two share a step loop; on analytic surfaces, the surface whose step costs most.
+    """
+    from engine import limits
+
+    optimizers = [
+        ("rmsprop", {"centered": True, "momentum": 0.5}),
+        ("adam", {"betas": (0.8, 0.99)}),
+        ("adagrad", {}),
+    ]
+    common = {"scheduler": "plateau", "lr": limits.LR_MIN, "steps": limits.STEPS_MAX}
+    slowest = _slowest_surface()
+    return {
+        "linreg, 4 batch sizes": _pinned_request("linreg", common, optimizers, batch_sizes=[None, 2, 3], batch_size=1),
+        slowest: _pinned_request(slowest, common, optimizers),
+    }
+
+
+def _pinned_request(surface, common, optimizers, batch_sizes=None, **current) -> tuple[dict, list[dict]]:
+    from app.runs import config_to_dict
+    from engine import RunConfig
+
+    pins = [
+        RunConfig(surface=surface, optimizer=name, optimizer_params=params, batch_size=batch, **common)
+        for (name, params), batch in zip(optimizers, batch_sizes or [None] * len(optimizers), strict=True)
+    ]
+    controls = {"surface": surface, **common, **current, "optimizer": "adam", "opt_typed": {("adam", "amsgrad"): "true"}}
+    return controls, [config_to_dict(p) for p in pins]
+
+
+def _slowest_surface() -> str:
+    """The analytic surface whose step costs most (a short Adam + plateau run each)."""
+    from engine import SURFACES, DataFit, RunConfig, limits, simulate
+
+    def cost(surface: str) -> float:
+        config = RunConfig(surface=surface, optimizer="adam", scheduler="plateau", lr=limits.LR_MIN, steps=1000)
+        started = time.process_time()
+        simulate(config)
+        return time.process_time() - started
+
+    return max((name for name, problem in SURFACES.items() if not isinstance(problem, DataFit)), key=cost)

@@ -20,20 +20,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from serving import AppShape, post_callback, serve
+from serving import AppShape, post_callback, serve, worst_requests
 from test_callbacks import DATA_SURFACES, SURFACE_NAMES, views
 
 from app.callbacks import trajectories_csv
 from app.runs import config_to_dict
-from engine import OPTIMIZER_NAMES, RunConfig, limits, simulate
+from engine import OPTIMIZER_NAMES, RunConfig, limits
 
 CLIENTS = 20
 DURATION = 10.0  # seconds of load; the test ends at most REQUEST_TIMEOUT after it
 WORKERS = 2
 MAX_REQUESTS = 5000  # a bound on the whole run, whatever the machine
 ACCESS_LOG = ["--access-logfile", "-", "--access-logformat", "access %(p)s %(s)s %(m)s %(U)s %(L)s"]
-CPU_TARGET = 1.0  # issue (Hardening): no request takes more than about a second of CPU
-CPU_CEILING = 10.0  # far past the target: unbounded work, a bug whatever the machine
+# The ~1 s CPU target of a request is a benchmark figure (benchmarks/server.py); a test only
+# catches work that is unbounded, a bug on any machine.
+CPU_CEILING = 10.0
 
 
 @pytest.fixture(scope="module")
@@ -117,36 +118,9 @@ def test_a_class_changing_controls_gets_no_errors(server, shape):
 # --------------------------------------------------------------------------- the worst request
 
 
-def _slowest_surface() -> str:
-    """The analytic surface whose step costs most (a short Adam + plateau run each)."""
-
-    def cost(surface: str) -> float:
-        config = RunConfig(surface=surface, optimizer="adam", scheduler="plateau", lr=limits.LR_MIN, steps=1000)
-        started = time.process_time()
-        simulate(config)
-        return time.process_time() - started
-
-    return max((s for s in SURFACE_NAMES if s not in DATA_SURFACES), key=cost)
-
-
-def worst_case(surface: str) -> tuple[dict, list[dict]]:
-    """4 runs x STEPS_MAX steps that cannot share a step loop (different optimizers and flags),
-    with ReduceLROnPlateau (a loss evaluation each epoch), at the smallest rate so none stops
-    early by diverging; batch 1 on the data-fit problem. Returns (controls, pinned Store)."""
-    data = {"batch_size": 1} if surface in DATA_SURFACES else {}
-    common = {"surface": surface, "scheduler": "plateau", "lr": limits.LR_MIN, "steps": limits.STEPS_MAX, **data}
-    pins = [
-        RunConfig(optimizer="rmsprop", optimizer_params={"centered": True, "momentum": 0.5}, **common),
-        RunConfig(optimizer="adam", optimizer_params={"betas": (0.8, 0.99)}, **common),
-        RunConfig(optimizer="adagrad", **common),
-    ]
-    controls = {**common, "optimizer": "adam", "opt_typed": {("adam", "amsgrad"): "true"}}
-    return controls, [config_to_dict(p) for p in pins]
-
-
 @pytest.fixture(scope="module")
 def worst_cases():
-    return {"linreg, batch 1": worst_case("linreg"), (slowest := _slowest_surface()): worst_case(slowest)}
+    return worst_requests()
 
 
 def test_worst_case_main_callback_cpu(worst_cases):
@@ -158,26 +132,20 @@ def test_worst_case_main_callback_cpu(worst_cases):
         assert result["ok"], result["notice"]
         assert [t.steps_taken for t in result["trajectories"]] == [limits.STEPS_MAX] * 4
     print("\nworst main callback (4 runs x 10,000 steps), CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
-    worst = max(timings.values())
-    assert worst < CPU_CEILING
-    if worst > CPU_TARGET:
-        pytest.xfail(f"known: worst main callback takes {worst:.2f} s of CPU ({timings}), over the ~1 s target")
+    assert max(timings.values()) < CPU_CEILING
 
 
 def test_worst_case_csv_download_cpu(worst_cases):
-    name = next(k for k in worst_cases if k != "linreg, batch 1")  # the slowest surface
-    controls, pins = worst_cases[name]
-    settings = {k: v for k, v in controls.items() if k != "opt_typed"}
-    current = config_to_dict(RunConfig(optimizer_params={"amsgrad": True}, **settings))
-    started = time.process_time()
-    text = trajectories_csv(current, pins)
-    elapsed = time.process_time() - started
-    rows = text.count("\n")
-    print(f"\nworst CSV download ({name}, 4 runs x 10,000 steps, {rows} lines): {elapsed:.2f} s CPU")
-    assert rows == 4 * (limits.STEPS_MAX + 1) + 1
-    assert elapsed < CPU_CEILING
-    if elapsed > CPU_TARGET:
-        pytest.xfail(f"known: the worst CSV download takes {elapsed:.2f} s of CPU, over the ~1 s target")
+    timings = {}
+    for name, (controls, pins) in worst_cases.items():
+        settings = {k: v for k, v in controls.items() if k != "opt_typed"}
+        current = config_to_dict(RunConfig(optimizer_params={"amsgrad": True}, **settings))
+        started = time.process_time()
+        text = trajectories_csv(current, pins)
+        timings[name] = time.process_time() - started
+        assert text.count("\n") == 4 * (limits.STEPS_MAX + 1) + 1  # a header and every iterate
+    print("\nworst CSV download (4 runs x 10,000 steps), CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    assert max(timings.values()) < CPU_CEILING
 
 
 def test_worst_case_over_http(server, shape, worst_cases):

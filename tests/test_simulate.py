@@ -152,7 +152,8 @@ def mixed_configs() -> list[RunConfig]:
         RunConfig(surface="bowl", lr=0.1, steps=120),
         RunConfig(surface="bowl", lr=0.6, steps=120),
         RunConfig(surface="bowl", lr=0.7, steps=120),  # diverges
-        RunConfig(surface="bowl", lr=0.3, steps=120, start=(2.0, -1.0)),
+        RunConfig(surface="bowl", lr=0.7, steps=20),  # would diverge, but stops first
+        RunConfig(surface="bowl", lr=0.3, steps=45, start=(2.0, -1.0)),  # shorter: same loop
         RunConfig(surface="ravine", optimizer="momentum", lr=0.02, steps=150),
         RunConfig(
             surface="ravine",
@@ -218,6 +219,14 @@ def mixed_configs() -> list[RunConfig]:
             scheduler="plateau",
             scheduler_params={"patience": 5, "cooldown": 3, "threshold_mode": "abs"},
         ),
+        RunConfig(  # another optimizer family in the same plateau step loop
+            surface="trap",
+            optimizer="adam",
+            lr=0.3,
+            steps=130,
+            scheduler="plateau",
+            scheduler_params={"patience": 4, "threshold_mode": "abs"},
+        ),
         RunConfig(
             surface="trap",
             lr=0.02,
@@ -230,7 +239,7 @@ def mixed_configs() -> list[RunConfig]:
         RunConfig(surface="rastrigin", lr=0.01, steps=200, scheduler="onecycle"),
         RunConfig(surface="six_hump_camel", lr=0.05, steps=200, scheduler="step"),
         RunConfig(**lin, lr=0.1, steps=200, batch_size=8, seed=0),
-        RunConfig(**lin, lr=0.3, steps=200, batch_size=8, seed=0),
+        RunConfig(**lin, lr=0.3, steps=77, batch_size=8, seed=0),  # fewer epochs
         RunConfig(**lin, lr=0.1, steps=200, batch_size=8, seed=1),
         RunConfig(**lin, lr=0.1, steps=200, batch_size=30, seed=2),
         RunConfig(**lin, lr=0.1, steps=200, batch_size=1, seed=3),
