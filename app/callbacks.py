@@ -726,13 +726,11 @@ def paths_only(triggered, last_config, config, surface) -> bool:
 
 
 def path_patch(figure: dict, contour: bool) -> Patch:
-    """Replace the run traces (data[1:]) and, on the contour, the arrows, key and meta."""
+    """Replace the run traces (data[1:]: paths, and on the contour the arrows) and, on the
+    contour, the title, which holds the arrows' key."""
     patch = Patch()
     for index in range(1, len(figure["data"])):
         patch["data"][index] = figure["data"][index]
     if contour:
-        layout = figure["layout"]
-        patch["layout"]["annotations"] = layout["annotations"]
-        patch["layout"]["meta"] = layout["meta"]
-        patch["layout"]["title"] = layout["title"]
+        patch["layout"]["title"] = figure["layout"]["title"]
     return patch

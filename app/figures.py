@@ -4,10 +4,12 @@ Every animated figure has a fixed layout of traces, so the browser's player (ass
 and the server's partial updates both address runs by slot:
 
 - contour: trace 0 the map; for run slot s, trace 1 + 3s the whole path (faint), 2 + 3s the
-  path so far, 3 + 3s the current point; then one trace of minima and one of exit marks.
-  Annotations 0 and 1 are the gradient and update arrows of slot 0. The whole-path trace's
-  customdata holds one row [step, grad x, grad y, update x, update y] per point, and
-  layout.meta.arrow_scale the gradient arrows' scale, so the player can redraw both arrows.
+  path so far, 3 + 3s the current point; then one trace of minima, one of exit marks, and
+  the arrows of slot 0 at its current point (ARROW_TRACES): gradient, update, batch gradient.
+  The arrows are scatter traces, not annotations, so the player moves them with the paths in
+  one cheap update that never redraws the map. The whole-path trace's customdata holds one
+  row per point, [step, gradient arrow x, y, update x, y(, batch gradient arrow x, y)], the
+  arrows as drawn (gradients scaled by arrow_scale), so the player can redraw them.
 - surface3d: trace 0 the surface; per slot 1 + 3s whole path, 2 + 3s so far, 3 + 3s point.
 - curves (loss, lr, gradient size): per slot, trace s the curve, MAX_RUNS + s the current point.
 - data fit: trace 0 the data; per slot, trace 1 + s the fitted line.
@@ -52,6 +54,11 @@ EXIT_SYMBOL = "x"
 GRADIENT_ARROW = "#1f2933"
 UPDATE_ARROW = "#E69F00"
 BATCH_ARROW = "#CC79A7"
+SHORTEST_ARROW = 0.01  # of the window's diagonal: a shorter arrow would be all head
+# The contour's traces after the run slots (module docstring).
+MINIMA_TRACE = 1 + 3 * MAX_RUNS
+EXITS_TRACE = MINIMA_TRACE + 1
+ARROW_TRACES = (EXITS_TRACE + 1, EXITS_TRACE + 2, EXITS_TRACE + 3)  # gradient, update, batch
 
 
 @dataclass(frozen=True)
@@ -296,9 +303,12 @@ def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         }
     ]
     for slot in range(MAX_RUNS):
-        data.extend(_path_traces(views[slot] if slot < len(views) else None, three_d=False))
+        view = views[slot] if slot < len(views) else None
+        scale = arrow_scale(view, surface) if view is not None else 0.0
+        data.extend(_path_traces(view, three_d=False, scale=scale))
     data.append(_minima_trace(surface, lang))
     data.append(_exit_trace(views, lang))
+    data.extend(_arrows(views[0] if views else None, surface, lang))
     # The title doubles as the arrows' key.
     key = [(GRADIENT_ARROW, t("gradient", lang)), (UPDATE_ARROW, t("update", lang))]
     if views and views[0].batch_grad is not None:
@@ -310,12 +320,13 @@ def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         xaxis={"title": {"text": x_name}, "range": [x0, x1], "showgrid": False, "zeroline": False},
         yaxis={"title": {"text": y_name}, "range": [y0, y1], "showgrid": False, "zeroline": False},
         uirevision=f"{surface.name}:{_normalization(surface)}",
-        annotations=_arrows(views[0] if views else None, surface, len(views[0].steps) - 1 if views else 0, lang),
-        meta={**layout["meta"], "arrow_scale": arrow_scale(views[0], surface) if views else 0.0},
         clickmode="event",
         hovermode="closest",
+        # Down the right edge: across the top it would cover the arrows' key in the title.
+        modebar={"orientation": "v"},
         margin={"l": 52, "r": 8, "t": 34, "b": 40},
-        legend={"x": 0.99, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 13}},
+        # Clear of the modebar down the right edge.
+        legend={"x": 0.92, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 13}},
     )
     return {"data": data, "layout": layout}
 
@@ -324,7 +335,9 @@ def _normalization(surface) -> str:
     return getattr(surface, "normalization", "none")
 
 
-def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = None) -> list[dict]:
+def _path_traces(
+    view: RunView | None, three_d: bool, z: np.ndarray | None = None, scale: float = 0.0
+) -> list[dict]:
     kind = "scatter3d" if three_d else "scatter"
     if view is None:
         empty = {"z": []} if three_d else {}
@@ -344,7 +357,7 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
         "showlegend": False,
         "hoverinfo": "skip",
         # The player (assets/player.js) redraws the contour's arrows from these rows.
-        "customdata": view.steps.tolist() if three_d else _arrow_rows(view),
+        "customdata": view.steps.tolist() if three_d else arrow_rows(view, scale),
     }
     so_far = {
         "type": kind,
@@ -377,13 +390,13 @@ def _path_traces(view: RunView | None, three_d: bool, z: np.ndarray | None = Non
     return [whole, so_far, point]
 
 
-def _arrow_rows(view: RunView) -> list[list[float]]:
-    """Per displayed point: [step, gradient x, gradient y, update x, update y], and for
-    mini-batch runs the batch gradient [..., batch x, batch y]."""
-    batch = view.batch_grad.tolist() if view.batch_grad is not None else [[] for _ in view.steps]
+def arrow_rows(view: RunView, scale: float) -> list[list[float]]:
+    """Per displayed point: [step, gradient arrow x, y, update x, y], and for mini-batch runs
+    the batch gradient's arrow [..., x, y]; gradients times `scale` (arrow_scale)."""
+    batch = (view.batch_grad * scale).tolist() if view.batch_grad is not None else [[] for _ in view.steps]
     return [
         [int(step), *grad, *update, *extra]
-        for step, grad, update, extra in zip(view.steps, view.grad.tolist(), view.update.tolist(), batch, strict=True)
+        for step, grad, update, extra in zip(view.steps, (view.grad * scale).tolist(), view.update.tolist(), batch, strict=True)
     ]
 
 
@@ -431,61 +444,49 @@ def arrow_scale(view: RunView, surface) -> float:
     return 0.18 * float(np.hypot(x1 - x0, y1 - y0)) / largest if largest > 0 else 0.0
 
 
-def _arrows(view: RunView | None, surface, index: int, lang: str) -> list[dict]:
-    """Annotation 0: the full-data gradient (uphill) at the current point; 1: the update
-    actually taken (it differs under momentum, RMSprop, Adam); 2: for mini-batches, the batch
-    gradient the update used, on the same scale as 0, so the noise of small batches shows."""
-    style = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "text": ""}
-    hidden = {**style, "x": 0, "y": 0, "ax": 0, "ay": 0, "visible": False}
-    if view is None or len(view.steps) == 0:
-        return [hidden, dict(hidden), dict(hidden)]
-    scale = arrow_scale(view, surface)
-    px, py = view.params[index]
-    gx, gy = view.grad[index] * scale
-    ux, uy = view.update[index]
-    if view.batch_grad is None:
-        batch = dict(hidden)
-    else:
-        bx, by = view.batch_grad[index] * scale
-        batch = {
-            **style,
-            "x": px + bx,
-            "y": py + by,
-            "ax": px,
-            "ay": py,
-            "arrowhead": 2,
-            "arrowsize": 1.1,
-            "arrowwidth": 2,
-            "arrowcolor": BATCH_ARROW,
-            "name": t("batch_gradient", lang),
-        }
-    return [
-        {
-            **style,
-            "x": px + gx,
-            "y": py + gy,
-            "ax": px,
-            "ay": py,
-            "arrowhead": 2,
-            "arrowsize": 1.3,
-            "arrowwidth": 2.5,
-            "arrowcolor": GRADIENT_ARROW,
-            "name": t("gradient", lang),
-        },
-        {
-            **style,
-            "x": px + ux,
-            "y": py + uy,
-            "ax": px,
-            "ay": py,
-            "arrowhead": 3,
-            "arrowsize": 1.2,
-            "arrowwidth": 2.5,
-            "arrowcolor": UPDATE_ARROW,
-            "name": t("update", lang),
-        },
-        batch,
+def _arrows(view: RunView | None, surface, lang: str) -> list[dict]:
+    """At slot 0's last point: the full-data gradient (uphill); the update actually taken (it
+    differs under momentum, RMSprop, Adam); for mini-batches, the batch gradient the update
+    used, on the gradient's scale, so the noise of small batches shows. An arrow shorter than
+    SHORTEST_ARROW of the window's diagonal (no more than its own head) is transparent; one
+    that does not exist (no run, or no batch) has no points."""
+    arrows = [
+        (GRADIENT_ARROW, "gradient", 2.5, 15),
+        (UPDATE_ARROW, "update", 2.5, 15),
+        (BATCH_ARROW, "batch_gradient", 2.0, 12),
     ]
+    vectors: list = [None, None, None]
+    if view is not None and len(view.steps):
+        scale = arrow_scale(view, surface)
+        vectors = [view.grad[-1] * scale, view.update[-1], None]
+        if view.batch_grad is not None:
+            vectors[2] = view.batch_grad[-1] * scale
+    (x0, x1), (y0, y1) = surface.window
+    shortest = SHORTEST_ARROW * float(np.hypot(x1 - x0, y1 - y0))
+    traces = []
+    for (colour, name, width, head), vector in zip(arrows, vectors, strict=True):
+        x, y, opacity = [], [], 0
+        if vector is not None:
+            (px, py) = view.params[-1]
+            x, y = [float(px), float(px + vector[0])], [float(py), float(py + vector[1])]
+            opacity = 1 if float(np.hypot(*vector)) >= shortest else 0
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                # A short arrow is drawn invisible, not left out: the player moves it later.
+                "opacity": opacity,
+                "mode": "lines+markers",
+                "line": {"color": colour, "width": width},
+                # An arrowhead at the tip, turned along the shaft; none at the tail.
+                "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, head], "color": colour, "line": {"width": 0}},
+                "name": t(name, lang),
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+    return traces
 
 
 def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:

@@ -1,9 +1,16 @@
 /* Descent Lab's player: animates the runs the server already sent, with no request per frame.
  *
  * It reads each run's whole path from the figures (trace layout documented in app/figures.py)
- * and restyles only the "so far" traces, the current points, the arrows and the fitted lines.
+ * and moves only the "so far" traces, the current points, the arrows and the fitted lines.
  * Playback is time-based: a run of any length plays in DURATION_MS / speed, skipping steps
  * when the renderer is slow.
+ *
+ * On the 2D graphs a frame calls no Plotly function: it rewrites the SVG Plotly drew for the
+ * whole runs (line paths, marker positions, hidden markers), a millisecond's work where a
+ * Plotly update recomputes the figure (and Plotly.animate, on plotly.js 4, also erases a
+ * contour map it was not asked to touch). gd.data keeps the whole runs; when Plotly redraws
+ * a graph (zoom, resize, new figure) the player paints its step again. The 3D view is WebGL
+ * and is restyled through Plotly.
  *
  * Long arrays arrive as plotly's typed arrays ({dtype, bdata[, shape]}, base64): arr() decodes
  * them once (cached per object) into Float32Array and friends; rows of a 2D array are
@@ -13,6 +20,7 @@
 (function () {
   "use strict";
   var MAX_RUNS = 4;
+  var ARROWS = [1 + 3 * MAX_RUNS + 2, 1 + 3 * MAX_RUNS + 3, 1 + 3 * MAX_RUNS + 4];  // gradient, update, batch
   var DURATION_MS = 6000;
   var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
@@ -38,19 +46,6 @@
     }
     if (decoded) decoded.set(v, out);
     return out;
-  }
-
-  function fastUpdate(gd, update, indices) {
-    // Cartesian scatter traces only: Plotly.animate without redraw recomputes just these
-    // traces, where restyle would recompute every trace (the contour map's levels included).
-    var data = indices.map(function (_, k) {
-      var trace = {};
-      Object.keys(update).forEach(function (key) { trace[key] = update[key][k]; });
-      return trace;
-    });
-    return window.Plotly.animate(gd, { data: data, traces: indices }, {
-      transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate"
-    }).catch(function () {});  // a frame superseded by the next one is no error
   }
 
   var drawn = {};  // per view, the displayed indices last drawn: an unchanged view is skipped
@@ -107,95 +102,182 @@
   function render() {
     var all = runs();
     if (!all.length || !window.Plotly) return;
+    watchRedraws();
     var step = state.step;
     var contour = plot("contour"), surface = plot("surface3d");
-    var pathIdx = [], pointIdx = [], px = [], py = [], ptx = [], pty = [];
-    var zPath = [], zPoint = [], px3 = [], py3 = [], ptx3 = [], pty3 = [];
-    var positions = [];
-    all.forEach(function (r) {
-      var i = indexAt(r.info, step);
-      positions.push({ run: r, i: i });
-      pathIdx.push(2 + 3 * r.slot);
-      pointIdx.push(3 + 3 * r.slot);
-      px.push(Array.prototype.slice.call(r.x, 0, i + 1));
-      py.push(Array.prototype.slice.call(r.y, 0, i + 1));
-      ptx.push([r.x[i]]);
-      pty.push([r.y[i]]);
-      if (surface) {
-        var path3 = surface.data[1 + 3 * r.slot] || {};
-        var x3 = arr(path3.x) || [], y3 = arr(path3.y) || [], z3 = arr(path3.z) || [];
-        var steps3 = arr(path3.customdata);
-        var j = steps3 && steps3.length ? indexAt(steps3, step) : Math.min(i, x3.length - 1);
-        px3.push(Array.prototype.slice.call(x3, 0, j + 1));
-        py3.push(Array.prototype.slice.call(y3, 0, j + 1));
-        zPath.push(Array.prototype.slice.call(z3, 0, j + 1));
-        ptx3.push([x3[j]]);
-        pty3.push([y3[j]]);
-        zPoint.push([z3[j]]);
-      }
-    });
-    var indices = pathIdx.concat(pointIdx);
-    if (contour && changed("contour", positions.map(function (p) { return p.i; }))) {
-      fastUpdate(contour, { x: px.concat(ptx), y: py.concat(pty) }, indices);
-      arrows(contour, positions[0]);
-    }
-    if (surface && changed("surface3d", px3.map(function (p) { return p.length; }))) {
-      window.Plotly.restyle(surface, { x: px3.concat(ptx3), y: py3.concat(pty3), z: zPath.concat(zPoint) }, indices);
-    }
-    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { markCurve(plot(id), step, id); });
+    var positions = all.map(function (r) { return { run: r, i: indexAt(r.info, step) }; });
+    if (contour) paintContour(contour, positions);
+    if (surface) restyle3d(surface, positions, step);
+    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { paintCurves(plot(id), step); });
     label();
   }
 
-  function arrows(gd, at) {
-    var meta = gd.layout.meta || {};
-    var scale = meta.arrow_scale || 0;
-    var row = at.run.info[at.i];
-    if (!isRow(row)) return;
-    var x = at.run.x[at.i], y = at.run.y[at.i];
-    var update = {
-      "annotations[0].ax": x, "annotations[0].ay": y,
-      "annotations[0].x": x + row[1] * scale, "annotations[0].y": y + row[2] * scale,
-      "annotations[1].ax": x, "annotations[1].ay": y,
-      "annotations[1].x": x + row[3], "annotations[1].y": y + row[4]
-    };
-    if (row.length >= 7) {  // mini-batch: the batch gradient beside the full-data one
-      update["annotations[2].ax"] = x; update["annotations[2].ay"] = y;
-      update["annotations[2].x"] = x + row[5] * scale; update["annotations[2].y"] = y + row[6] * scale;
-    }
-    window.Plotly.relayout(gd, update);
+  function restyle3d(gd, positions, step) {
+    var indices = [], xs = [], ys = [], zs = [], pointX = [], pointY = [], pointZ = [], shown = [];
+    positions.forEach(function (at) {
+      var path = gd.data[1 + 3 * at.run.slot] || {};
+      var x = arr(path.x) || [], y = arr(path.y) || [], z = arr(path.z) || [];
+      var steps = arr(path.customdata);
+      var j = steps && steps.length ? indexAt(steps, step) : Math.min(at.i, x.length - 1);
+      indices.push(2 + 3 * at.run.slot);
+      xs.push(Array.prototype.slice.call(x, 0, j + 1));
+      ys.push(Array.prototype.slice.call(y, 0, j + 1));
+      zs.push(Array.prototype.slice.call(z, 0, j + 1));
+      pointX.push([x[j]]); pointY.push([y[j]]); pointZ.push([z[j]]);
+      shown.push(j);
+    });
+    if (!changed("surface3d", shown)) return;
+    var points = indices.map(function (i) { return i + 1; });
+    window.Plotly.restyle(gd, { x: xs.concat(pointX), y: ys.concat(pointY), z: zs.concat(pointZ) }, indices.concat(points));
   }
 
-  function markCurve(gd, step, id) {
+  // ------------------------------------------------------------------ SVG painting (2D)
+
+  function traceNode(gd, index) {
+    // The <g class="trace"> Plotly drew for data[index] (null if it drew none).
+    var cd = gd.calcdata && gd.calcdata[index];
+    var node = cd && cd[0] && cd[0].node3;
+    return node && typeof node.node === "function" ? node.node() : null;
+  }
+
+  function axesOf(gd) {
+    var layout = gd._fullLayout;
+    return layout && layout.xaxis && layout.yaxis && layout.xaxis.c2p ? [layout.xaxis, layout.yaxis] : null;
+  }
+
+  function toPixels(ax, value) { return ax.c2p(ax.d2c(value)); }
+
+  function pixels(gd, trace, xa, ya) {
+    // A trace's points in pixels, cached until Plotly redraws the graph (axes may have moved).
+    var hit = trace.__pixels;
+    if (hit && hit.redraw === gd.__redraws) return hit;
+    var x = arr(trace.x) || [], y = arr(trace.y) || [], n = x.length;
+    var out = { redraw: gd.__redraws, x: new Float64Array(n), y: new Float64Array(n) };
+    for (var k = 0; k < n; k++) { out.x[k] = toPixels(xa, x[k]); out.y[k] = toPixels(ya, y[k]); }
+    Object.defineProperty(trace, "__pixels", { value: out, writable: true, configurable: true, enumerable: false });
+    return out;
+  }
+
+  function linePath(px, py, count) {
+    var parts = new Array(count);
+    for (var k = 0; k < count; k++) parts[k] = px[k].toFixed(2) + "," + py[k].toFixed(2);
+    return "M" + parts.join("L");
+  }
+
+  function paintPrefix(gd, node, px, py, count) {
+    // Show the first `count` points of a line(+markers) trace Plotly drew whole. Markers are
+    // hidden, not removed; after a redraw (Plotly may reuse the nodes) every one is set again.
+    if (!node) return;
+    var line = node.querySelector("path.js-line");
+    if (line) line.setAttribute("d", count > 1 ? linePath(px, py, count) : "M0,0");
+    if (node.__redraw !== gd.__redraws) {
+      node.__redraw = gd.__redraws;
+      node.__markers = node.querySelectorAll(".points path.point");
+      node.__shown = -1;
+    }
+    var markers = node.__markers, shown = node.__shown;
+    if (shown === count) return;
+    var low = shown < 0 ? 0 : Math.min(shown, count);
+    var high = shown < 0 ? markers.length : Math.min(Math.max(shown, count), markers.length);
+    for (var k = low; k < high; k++) markers[k].style.display = k < count ? "" : "none";
+    node.__shown = count;
+  }
+
+  function movePoint(node, x, y) {
+    var point = node && node.querySelector(".points path.point");
+    if (point && isFinite(x) && isFinite(y)) point.setAttribute("transform", "translate(" + x + "," + y + ")");
+  }
+
+  var SHORTEST_ARROW_PX = 4;  // shorter than its own head: not drawn
+
+  function paintArrow(node, trace, xa, ya, x, y, dx, dy) {
+    // A two-point trace: the shaft from (x, y), an arrowhead marker at the tip turned along it.
+    if (!node || !trace) return;
+    var x0 = toPixels(xa, x), y0 = toPixels(ya, y), x1 = toPixels(xa, x + dx), y1 = toPixels(ya, y + dy);
+    var shown = isFinite(x1) && isFinite(y1) && Math.hypot(x1 - x0, y1 - y0) >= SHORTEST_ARROW_PX;
+    node.style.display = shown ? "" : "none";
+    if (!shown) return;
+    node.style.opacity = 1;  // the server draws a short arrow transparent
+    var line = node.querySelector("path.js-line");
+    if (line) line.setAttribute("d", "M" + x0 + "," + y0 + "L" + x1 + "," + y1);
+    var markers = node.querySelectorAll(".points path.point");
+    var head = markers[markers.length - 1];
+    if (!head) return;
+    // Plotly's "arrow" symbol: tip at the point, two corners `size` behind it at ±18°. Plotly
+    // bakes the turn into the path; here the path points along +x and a rotate() turns it.
+    var size = (trace.marker && trace.marker.size && trace.marker.size[1]) || 12;
+    var back = -size * Math.cos(Math.PI / 10), side = size * Math.sin(Math.PI / 10);
+    head.setAttribute("d", "M0,0L" + back + "," + side + "L" + back + "," + -side + "Z");
+    var angle = Math.atan2(y1 - y0, x1 - x0) / Math.PI * 180;
+    head.setAttribute("transform", "translate(" + x1 + "," + y1 + ")rotate(" + angle + ")");
+  }
+
+  function paintContour(gd, positions) {
+    var axes = axesOf(gd);
+    if (!axes) return;
+    var xa = axes[0], ya = axes[1];
+    positions.forEach(function (at) {
+      var slot = at.run.slot, soFar = gd.data[2 + 3 * slot];
+      if (!soFar) return;
+      var p = pixels(gd, soFar, xa, ya), last = Math.min(at.i, p.x.length - 1);
+      paintPrefix(gd, traceNode(gd, 2 + 3 * slot), p.x, p.y, last + 1);
+      movePoint(traceNode(gd, 3 + 3 * slot), p.x[last], p.y[last]);
+    });
+    // The arrows of the first run, from its row [step, gradient x, y, update x, y(, batch x, y)].
+    var first = positions[0], row = first.run.info[first.i];
+    var x = first.run.x[first.i], y = first.run.y[first.i];
+    for (var k = 0; k < ARROWS.length; k++) {
+      var has = isRow(row) && row.length >= 3 + 2 * k;
+      paintArrow(traceNode(gd, ARROWS[k]), gd.data[ARROWS[k]], xa, ya, x, y, has ? row[1 + 2 * k] : 0, has ? row[2 + 2 * k] : 0);
+    }
+  }
+
+  function paintCurves(gd, step) {
     // Each curve carries its own iterations on x: no need for the map's runs.
     if (!gd) return;
-    if (gd.data[0] && gd.data[0].name === "data") return fittedLines(gd, step);
-    var idx = [], xs = [], ys = [];
+    var axes = axesOf(gd);
+    if (!axes) return;
+    if (gd.data[0] && gd.data[0].name === "data") { paintFittedLines(gd, step, axes); return; }
     for (var s = 0; s < MAX_RUNS; s++) {
       var curve = gd.data[s];
       var cx = curve && arr(curve.x), cy = curve && arr(curve.y);
       if (!cx || !cx.length) continue;
       var j = indexAt(cx, step);
-      idx.push(MAX_RUNS + s);
-      xs.push([cx[j]]);
-      ys.push([cy[j]]);
+      movePoint(traceNode(gd, MAX_RUNS + s), toPixels(axes[0], cx[j]), toPixels(axes[1], cy[j]));
     }
-    if (idx.length && changed(id, xs)) fastUpdate(gd, { x: xs, y: ys }, idx);
   }
 
-  function fittedLines(gd, step) {
+  function paintFittedLines(gd, step, axes) {
     // Line s carries rows [iteration, w, b]; slope and intercept in raw units of x.
-    var idx = [], ys = [];
     for (var s = 0; s < MAX_RUNS; s++) {
       var line = gd.data[1 + s];
       var rows = line && arr(line.customdata), lx = line && arr(line.x);
       if (!line || !line.meta || !rows || !rows.length) continue;
+      var node = traceNode(gd, 1 + s), path = node && node.querySelector("path.js-line");
+      if (!path) continue;
       var row = rows[indexAt(rows, step)];
       var w = row[1], b = row[2];
       var slope = w / line.meta.scale, intercept = b - w * line.meta.shift / line.meta.scale;
-      idx.push(1 + s);
-      ys.push([slope * lx[0] + intercept, slope * lx[1] + intercept]);
+      var ends = [0, 1].map(function (k) {
+        return toPixels(axes[0], lx[k]).toFixed(2) + "," + toPixels(axes[1], slope * lx[k] + intercept).toFixed(2);
+      });
+      path.setAttribute("d", "M" + ends[0] + "L" + ends[1]);
     }
-    if (idx.length && changed(gd.id || "data-fit", ys)) fastUpdate(gd, { y: ys }, idx);
+  }
+
+  function watchRedraws() {
+    // Plotly redraws a 2D graph from gd.data, the whole runs (zoom, resize, new figure):
+    // paint the player's step again (a few DOM writes; no Plotly call, so no loop).
+    ["contour", "loss-graph", "lr-graph", "third-graph"].forEach(function (id) {
+      var gd = plot(id);
+      if (!gd || gd.__watched || typeof gd.on !== "function") return;
+      gd.__watched = true;
+      gd.__redraws = 0;
+      gd.on("plotly_afterplot", function () {
+        gd.__redraws++;
+        window.requestAnimationFrame(render);
+      });
+    });
   }
 
   function label() {
@@ -310,8 +392,8 @@
       pause();
       drawn = {};
       var all = runs();
-      var drawn = all.length ? all[0].x.length : 0;
-      if (drawn !== expected && (tries || 0) < 100) {
+      var shown = all.length ? all[0].x.length : 0;
+      if (shown !== expected && (tries || 0) < 100) {
         window.setTimeout(function () { window.descentLab.loaded(expected, (tries || 0) + 1); }, 50);
         return;
       }

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app import create_app
-from engine import SURFACES
+from engine import SURFACES, RunConfig, simulate
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +77,82 @@ def test_play_advances_the_current_step_without_server_requests(dash_duo):
     wait_until(lambda: step() < 100, message="playback to restart from step 0")
     first = step()
     wait_until(lambda: step() > first, message="the current step to advance")
-    # The path so far grows with the step.
-    so_far = dash_duo.driver.execute_script(FIGURE.format("contour", "data[2].x.length"))
-    assert 1 <= so_far <= 101
+    # The path so far drawn on the map grows with the step; the map itself stays.
+    wait_until(lambda: 1 < drawn_points(dash_duo) < 101, message="a partly drawn path")
+    assert dash_duo.driver.execute_script(MAP_PATHS) > 10
+    assert dash_duo.get_logs() == []
+
+
+# What the player drew on the map (assets/player.js paints Plotly's SVG directly).
+PAINTED = r"""
+var gd = document.querySelector('#contour .js-plotly-plot');
+var node = function (i) { return gd.calcdata[i][0].node3.node(); };
+var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+var soFar = node(2), line = soFar.querySelector('path.js-line').getAttribute('d');
+var markers = Array.from(soFar.querySelectorAll('.points path.point'));
+var point = node(3).querySelector('.points path.point').getAttribute('transform');
+var arrow = node(%d), head = arrow.querySelectorAll('.points path.point');
+var tip = head[head.length - 1].getBoundingClientRect(), box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+return {
+  line: line.slice(1).split('L').map(function (p) { return p.split(',').map(Number); }),
+  shown: markers.filter(function (m) { return m.style.display !== 'none'; }).length,
+  point: point.match(/translate\(([^,]+),([^)]+)\)/).slice(1).map(Number),
+  whole: [Array.from(gd.data[1].x), Array.from(gd.data[1].y)].map(function (v, k) {
+    var ax = k ? ya : xa; return v.map(function (u) { return ax.c2p(u); }); }),
+  arrowShown: getComputedStyle(arrow).display !== 'none' && getComputedStyle(arrow).opacity === '1',
+  shaft: arrow.querySelector('path.js-line').getAttribute('d').slice(1).split('L').map(function (p) { return p.split(',').map(Number); }),
+  head: [(tip.left + tip.right) / 2 - box.left, (tip.top + tip.bottom) / 2 - box.top],
+};
+"""
+MAP_PATHS = "return document.querySelectorAll('#contour .contourlayer path').length;"
+
+
+def drawn_points(dash_duo) -> int:
+    return dash_duo.driver.execute_script(
+        "var gd = document.querySelector('#contour .js-plotly-plot');"
+        "return gd.calcdata[2][0].node3.node().querySelector('path.js-line').getAttribute('d').split('L').length;"
+    )
+
+
+def painted(dash_duo, arrow: int = 15) -> dict:
+    return dash_duo.driver.execute_script(PAINTED % arrow)
+
+
+def test_a_paused_step_is_drawn_with_its_arrows_and_survives_a_zoom(dash_duo):
+    start(dash_duo)
+    driver = dash_duo.driver
+    wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    driver.execute_script("window.descentLab.seek(10);")
+    wait_until(lambda: dash_duo.find_element("#player-step").text == "10", message="step 10")
+    at = painted(dash_duo)
+    # The path so far: the first 11 points of the whole path, each with its marker.
+    assert len(at["line"]) == 11 and at["shown"] == 11
+    whole_x, whole_y = at["whole"]
+    for k, (x, y) in enumerate(at["line"]):
+        assert abs(x - whole_x[k]) < 0.01 and abs(y - whole_y[k]) < 0.01
+    assert at["point"] == pytest.approx([whole_x[10], whole_y[10]], abs=0.01)
+    # The gradient arrow starts at the point and leans along the row's gradient, uphill
+    # (pixel y grows downward); its head sits behind the tip, along the shaft.
+    assert at["arrowShown"]
+    (x0, y0), (x1, y1) = at["shaft"]
+    assert (x0, y0) == pytest.approx(at["point"], abs=0.01)
+    run = simulate(RunConfig())  # the default view's run
+    gx, gy = SURFACES["bowl"].grad(run.params[10])
+    assert (x1 - x0) * gx > 0 and (y1 - y0) * gy < 0
+    hx, hy = at["head"]
+    assert (x1 - hx) * (x1 - x0) + (y1 - hy) * (y1 - y0) > 0
+    assert driver.execute_script(MAP_PATHS) > 10  # the contour map is still drawn
+    # A zoom makes Plotly redraw the whole runs; the player draws step 10 again.
+    driver.execute_script(
+        "Plotly.relayout(document.querySelector('#contour .js-plotly-plot'), {'xaxis.range': [-4.5, 1]});"
+    )
+    wait_until(lambda: driver.execute_script(FIGURE.format("contour", "layout.xaxis.range[1]")) == 1, message="zoom")
+    wait_until(lambda: drawn_points(dash_duo) == 11, message="step 10 drawn again after the zoom")
+    assert painted(dash_duo)["shown"] == 11
+    # At the end every point shows again.
+    driver.execute_script("window.descentLab.seek(100);")
+    wait_until(lambda: drawn_points(dash_duo) == 101, message="the whole path")
+    assert painted(dash_duo)["shown"] == 101
     assert dash_duo.get_logs() == []
 
 

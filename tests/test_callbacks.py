@@ -159,7 +159,7 @@ def check_figures(result: dict, runs: int, *, validate: bool = False) -> None:
     problem = SURFACES[result["config"]["surface"]]
     third_kind = "data" if isinstance(problem, DataFit) else "curves"
     expected_counts = {
-        "contour": 1 + 3 * MAX_RUNS + 2,
+        "contour": 1 + 3 * MAX_RUNS + 2 + 3,
         "surface3d": 1 + 3 * MAX_RUNS,
         "loss": 2 * MAX_RUNS,
         "lr": 2 * MAX_RUNS,
@@ -180,9 +180,10 @@ def check_figures(result: dict, runs: int, *, validate: bool = False) -> None:
             pio.to_json(fig, validate=True)
     assert result["contour"]["data"][0]["type"] == "contour"
     assert result["surface3d"]["data"][0]["type"] == "surface"
-    arrows = result["contour"]["layout"]["annotations"]
-    assert len(arrows) == 3  # gradient, update, and the batch gradient (shown for mini-batches)
-    assert arrows[2].get("visible", True) == (result["trajectories"][0].steps_per_epoch > 1)
+    # Arrows: gradient, update, and the batch gradient, whose rows only mini-batch runs carry
+    assert [result["contour"]["data"][i]["type"] for i in figures.ARROW_TRACES] == ["scatter"] * 3
+    row = figures.decode_typed_array(figures.compact(result["contour"])["data"][1]["customdata"])[0]
+    assert len(row) == (7 if result["trajectories"][0].steps_per_epoch > 1 else 5)
     assert len(result["trajectories"]) == runs
     assert len(result["badges"]) == runs
     assert set(result["errors"].values()) == {""}
@@ -345,7 +346,7 @@ def test_diverging_run_is_reported_cut_at_the_window_and_kept_finite():
     assert (whole["x"][-1], whole["y"][-1]) == tuple(params[first_out - 1])
 
     # ... and one exit mark sits on the window's edge, between the last point in and the first out.
-    exits = result["contour"]["data"][-1]
+    exits = result["contour"]["data"][figures.EXITS_TRACE]
     assert exits["name"] == "exits"
     assert len(exits["x"]) == len(exits["y"]) == 1
     ex, ey = exits["x"][0], exits["y"][0]
@@ -368,7 +369,7 @@ def test_a_converging_run_has_no_exit_mark():
     result = views(surface="bowl", lr=0.1, steps=100)
     check_figures(result, runs=1)
     assert result["trajectories"][0].outcome == "converged"
-    assert result["contour"]["data"][-1]["x"] == []
+    assert result["contour"]["data"][figures.EXITS_TRACE]["x"] == []
     assert result["badges"][0].children[1].children == "converged"
 
 

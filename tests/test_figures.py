@@ -11,6 +11,7 @@ import pytest
 
 from app import figures
 from app.figures import MAX_POINTS, MAX_RUNS, PALETTE
+from app.i18n import t
 from engine import SURFACES, DataFit, RunConfig, simulate
 
 NORMALIZATIONS = ("none", "standard", "minmax")
@@ -167,35 +168,65 @@ def test_arrow_scale_is_zero_without_any_gradient():
 
 def test_contour_arrows_and_player_rows_agree():
     """The server draws the arrows at the last point; the player redraws them from the
-    whole path's customdata rows and layout.meta.arrow_scale (assets/player.js)."""
-    config = RunConfig(surface="himmelblau", optimizer="adam", lr=0.1, steps=80)
+    whole path's customdata rows (assets/player.js): tail at the point, tip at point + row."""
+    config = RunConfig(surface="himmelblau", optimizer="adam", lr=0.1, steps=12)  # still far from a minimum
     _, view = view_of(config)
     surface = figures.surface_of(config)
     fig = figures.contour_figure(surface, [view])
     rows = fig["data"][1]["customdata"]
-    scale = fig["layout"]["meta"]["arrow_scale"]
-    assert scale == pytest.approx(figures.arrow_scale(view, surface))
+    scale = figures.arrow_scale(view, surface)
+    assert scale > 0
     assert [row[0] for row in rows] == view.steps.tolist()
-    np.testing.assert_allclose([row[1:3] for row in rows], view.grad)
+    np.testing.assert_allclose([row[1:3] for row in rows], view.grad * scale)
     np.testing.assert_allclose([row[3:5] for row in rows], view.update)
-    gradient, update, batch = fig["layout"]["annotations"]
-    assert batch["visible"] is False  # full batch: no batch gradient to show
+    gradient, update, batch = (fig["data"][i] for i in figures.ARROW_TRACES)
+    assert [gradient["name"], update["name"], batch["name"]] == [t(k, "en") for k in ("gradient", "update", "batch_gradient")]
+    assert batch["x"] == [] and batch["y"] == []  # full batch: no batch gradient to show
     x, y = fig["data"][1]["x"][-1], fig["data"][1]["y"][-1]
     last = rows[-1]
-    assert (gradient["ax"], gradient["ay"]) == (x, y)
-    assert gradient["x"] == pytest.approx(x + last[1] * scale)
-    assert gradient["y"] == pytest.approx(y + last[2] * scale)
-    assert (update["x"], update["y"]) == (pytest.approx(x + last[3]), pytest.approx(y + last[4]))
+    assert (gradient["x"][0], gradient["y"][0]) == (x, y)
+    assert gradient["x"][1] == pytest.approx(x + last[1])
+    assert gradient["y"][1] == pytest.approx(y + last[2])
+    # Uphill: the gradient arrow points where the loss grows.
+    tip = np.array([gradient["x"][1], gradient["y"][1]])
+    step_back = np.array([x, y]) + 1e-3 * (tip - [x, y])
+    assert surface.value(step_back) > surface.value([x, y])
+    assert gradient["opacity"] == 1
+    # The last point has no update after it: the update arrow is there for the player to
+    # move, but transparent.
+    assert last[3:5] == [0.0, 0.0] and update["opacity"] == 0 and len(update["x"]) == 2
+    # Earlier points do: the player draws it from the row; it reaches the next point.
+    middle = len(rows) // 2
+    np.testing.assert_allclose(
+        np.array(view.params[middle]) + rows[middle][3:5], view.params[middle + 1], atol=1e-12
+    )
     # A mini-batch run also carries its batch gradient, on the gradient's scale.
     batch_config = RunConfig(surface="linreg", normalization="standard", batch_size=4, steps=40)
     trajectory, batch_view = view_of(batch_config)
-    batch_fig = figures.contour_figure(figures.surface_of(batch_config), [batch_view])
+    batch_surface = figures.surface_of(batch_config)
+    batch_fig = figures.contour_figure(batch_surface, [batch_view])
     batch_rows = batch_fig["data"][1]["customdata"]
-    np.testing.assert_allclose([row[5:7] for row in batch_rows[:-1]], trajectory.grad[batch_view.steps[:-1]])
-    arrow = batch_fig["layout"]["annotations"][2]
-    assert arrow.get("visible", True) and arrow["arrowcolor"] == figures.BATCH_ARROW
+    batch_scale = figures.arrow_scale(batch_view, batch_surface)
+    np.testing.assert_allclose(
+        [row[5:7] for row in batch_rows[:-1]], trajectory.grad[batch_view.steps[:-1]] * batch_scale
+    )
+    arrow = batch_fig["data"][figures.ARROW_TRACES[2]]
+    assert arrow["line"]["color"] == figures.BATCH_ARROW
+    assert batch_rows[-1][5:7] == [0.0, 0.0] and arrow["opacity"] == 0  # no batch after the last point
+    assert len(arrow["x"]) == 2
     # The so-far trace keeps plain step numbers for its hover text.
     assert fig["data"][2]["customdata"] == view.steps.tolist()
+
+
+def test_arrows_are_drawn_without_annotations():
+    """Annotations make plotly redraw the whole map when they move; traces do not."""
+    config = RunConfig(surface="ravine", optimizer="momentum", lr=0.02, steps=50)
+    _, view = view_of(config)
+    fig = figures.contour_figure(figures.surface_of(config), [view])
+    assert not fig["layout"].get("annotations")
+    for index in figures.ARROW_TRACES:
+        assert fig["data"][index]["type"] == "scatter"
+        assert fig["data"][index]["marker"]["symbol"] == "arrow"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,10 +299,9 @@ def test_figures_without_runs_have_every_slot_empty():
     fit = figures.data_fit_figure(problem, [], [])
     for fig in (contour, surface3d, *curves, fit):
         _assert_clean(fig)
-    assert len(contour["data"]) == 1 + 3 * MAX_RUNS + 2
+    assert len(contour["data"]) == 1 + 3 * MAX_RUNS + 2 + 3
     assert all(len(trace["x"]) == 0 for trace in contour["data"][1 : 1 + 3 * MAX_RUNS])
-    assert [a["visible"] for a in contour["layout"]["annotations"]] == [False, False, False]
-    assert contour["layout"]["meta"]["arrow_scale"] == 0.0
+    assert all(contour["data"][i]["x"] == [] for i in figures.ARROW_TRACES)
     assert len(surface3d["data"]) == 1 + 3 * MAX_RUNS
     for fig in curves:
         assert len(fig["data"]) == 2 * MAX_RUNS and all(len(t["x"]) == 0 for t in fig["data"])
