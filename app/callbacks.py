@@ -59,9 +59,57 @@ CACHE_SIZE = 128
 CACHE_HEADER = "X-Descent-Cache"
 
 
+# --------------------------------------------------------------------------- request values
+# The page sends well-formed values, but a request can carry anything. Each callback reads
+# its values through these: a value of the wrong type reads as "no value" (the callback then
+# leaves its outputs alone or shows the default), never as an exception and a 500.
+
+
 def _listed(value) -> list:
     """A Store's list, or nothing when a tampered request sent something else."""
     return value if isinstance(value, list) else []
+
+
+def _dicts(value) -> list[dict]:
+    """The dicts in a list (stored runs, dropdown options); the rest is dropped."""
+    return [item for item in _listed(value) if isinstance(item, dict)]
+
+
+def _number(value) -> float | None:
+    """A finite real number as a float; None for anything else (True, "1", NaN, 10**400, ...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond floats (JSON allows any size)
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value) -> str:
+    """A text value such as the URL's search; "" for anything else."""
+    return value if isinstance(value, str) else ""
+
+
+def _lang(value) -> str:
+    """A language of the page; English for anything else."""
+    return value if isinstance(value, str) and value in LANGUAGES else "en"
+
+
+def _param_controls(values, ids) -> bool:
+    """Whether values and ids are parallel lists, each id naming a parameter control: the
+    optimizer or scheduler that owns it and the parameter's name."""
+    if not isinstance(values, list) or not isinstance(ids, list) or len(values) != len(ids):
+        return False
+    return all(isinstance(i, dict) and all(isinstance(i.get(k), str) for k in ("owner", "name")) for i in ids)
+
+
+def _clicked_point(click) -> dict | None:
+    """The first point of a graph's clickData ({"points": [{...}, ...]}), or None."""
+    points = click.get("points") if isinstance(click, dict) else None
+    if isinstance(points, list) and points and isinstance(points[0], dict):
+        return points[0]
+    return None
 
 
 def stored_configs(items, problems: dict | None = None) -> list:
@@ -111,16 +159,16 @@ def url_search(result: dict, flags: dict, custom: dict | None = None) -> str:
 
 def navigation_target(trigger, preset, lang, search, flags) -> str:
     """Where a lesson or language choice leads: a fresh page built from its URL."""
-    flags = flags or {}
-    if trigger == "preset" and preset in LESSONS:
+    flags = view_flags(flags)
+    if trigger == "preset" and isinstance(preset, str) and preset in LESSONS:
         query = {"preset": preset}
-        if flags.get("lang", "en") != "en":
+        if flags["lang"] != "en":
             query["lang"] = flags["lang"]
-        if flags.get("embed"):
+        if flags["embed"]:
             query["embed"] = "1"
         return "/?" + urlencode(query)
-    if trigger == "lang" and lang in LANGUAGES:
-        state, _ = decode((search or "").lstrip("?"))
+    if trigger == "lang" and isinstance(lang, str) and lang in LANGUAGES:
+        state, _ = decode(_text(search).lstrip("?"))
         query = encode(dataclasses.replace(state, lang=lang))
         return f"/?{query}" if query else "/"
     return no_update
@@ -129,7 +177,8 @@ def navigation_target(trigger, preset, lang, search, flags) -> str:
 def explore_outputs(view, current, second, surface, custom, upload, lang):
     """The learning-rate finder or the stability map for the run on screen."""
     hide, show = {"display": "none"}, {}
-    if view not in ("finder", "map") or not current:
+    lang = _lang(lang)
+    if view not in ("finder", "map") or not current or not isinstance(current, dict):
         return False, True, no_update, hide, no_update, hide, no_update, no_update, ""
     try:
         problem = own_problem(surface, custom, upload)
@@ -151,17 +200,79 @@ def explore_outputs(view, current, second, surface, custom, upload, lang):
 
 
 def map_cell_target(click, current, pinned, second, flags):
-    """The link of a clicked stability-map cell: the same view at that rate and setting."""
+    """The link of a clicked stability-map cell: the same view at that rate and setting.
+
+    A cell's customdata is [learning rate, value of the second setting]; the second setting
+    must be one the run on screen offers.
+    """
+    point = _clicked_point(click)
+    cell = point.get("customdata") if point is not None else None
+    if not isinstance(cell, list) or len(cell) != 2:
+        return no_update
+    rate, value = map(_number, cell)
+    if rate is None or value is None:
+        return no_update
     try:
-        rate, value = click["points"][0]["customdata"]
-        config = with_second(at_rate(config_from_dict(current), float(rate)), second, value)
-    except (TypeError, KeyError, IndexError, ValueError):
+        config = config_from_dict(current)
+    except (TypeError, ValueError):
         return no_update  # own formulas and data cannot travel in a link
-    flags = flags or {}
+    if second not in second_settings(config):
+        return no_update
+    try:
+        config = with_second(at_rate(config, rate), second, value)
+    except ValueError:  # e.g. a rate or value outside what a run allows
+        return no_update
+    flags = view_flags(flags)
     pins = stored_configs(pinned)
-    state = ViewState(current=config, pinned=tuple(pins[:MAX_PINNED]), lang=flags.get("lang", "en"), embed=bool(flags.get("embed")))
+    state = ViewState(current=config, pinned=tuple(pins[:MAX_PINNED]), lang=flags["lang"], embed=flags["embed"])
     query = encode(state)
     return f"/?{query}" if query else "/"
+
+
+def clicked_rate(click):
+    """The learning rate of a clicked learning-rate-finder point (its customdata), or no update."""
+    point = _clicked_point(click)
+    rate = _number(point.get("customdata")) if point is not None else None
+    return no_update if rate is None else rate
+
+
+def clicked_start(click) -> tuple[float | None, float | None]:
+    """The start point of a click on the contour map, rounded; (None, None), the surface's
+    default start, for a click that names no point with numeric x and y."""
+    point = _clicked_point(click)
+    if point is None:
+        return None, None
+    x, y = _number(point.get("x")), _number(point.get("y"))
+    if x is None or y is None:
+        return None, None
+    return round(x, 4), round(y, 4)
+
+
+def pinned_after(current, pinned) -> list[dict]:
+    """The pinned runs after pinning the current one: it moves to the end, at most MAX_PINNED
+    are kept. Pinned entries that are not runs (dicts) are dropped; no current run clears."""
+    if not isinstance(current, dict):
+        return []
+    kept = [p for p in _dicts(pinned) if p != current]
+    return [*kept, current][-MAX_PINNED:]
+
+
+def block_styles(chosen, names) -> list[dict]:
+    """The style of each parameter block (one per optimizer or scheduler): only the chosen
+    one's is shown.
+
+    In a request the blocks are the ones it names as outputs (Dash wants one style for
+    each, and a tampered request may name fewer or others); called directly, all of names.
+    """
+    owners = list(names)
+    if flask.has_request_context():
+        owners = [_owner(block) for block in _listed(ctx.outputs_list)]
+    return [{} if owner == chosen else {"display": "none"} for owner in owners]
+
+
+def _owner(block) -> str | None:
+    block_id = block.get("id") if isinstance(block, dict) else None
+    return block_id.get("owner") if isinstance(block_id, dict) else None
 
 
 def upload_outputs(contents, filename):
@@ -177,10 +288,14 @@ def upload_outputs(contents, filename):
 
 
 def html_download(search: str | None):
+    """The view a URL's search names, as one offline HTML file; nothing for a search that is
+    not text (the page's address always is)."""
     from app.export import export_html  # imports plotly.js's 4.8 MB text only when asked
 
+    if not isinstance(search, str):
+        return no_update
     try:
-        document = export_html((search or "").lstrip("?"))
+        document = export_html(search.lstrip("?"))
     except ValueError:
         return no_update
     return {"content": document, "filename": "descent-lab.html", "type": "text/html"}
@@ -188,7 +303,7 @@ def html_download(search: str | None):
 
 def trajectories_csv(current, pinned) -> str | None:
     """Every run on screen, one row per step, as CSV text (via pandas)."""
-    if not current:
+    if not current or not isinstance(current, dict):
         return None
     configs = stored_configs([*_listed(pinned)[:MAX_PINNED], current])
     labels = run_labels([config_to_dict(c) for c in configs])
@@ -210,11 +325,11 @@ def own_problem(surface, custom, upload):
     Nothing is kept on the server: the formula and the data arrive with every request.
     """
     if surface == "custom":
-        custom = custom or {}
+        custom = custom if isinstance(custom, dict) else {}
         window = (parse_range(custom.get("x_range"), "x range"), parse_range(custom.get("y_range"), "y range"))
         return custom_surface(custom.get("formula") or "", window)
     if surface == "upload":
-        upload = upload or {}
+        upload = upload if isinstance(upload, dict) else {}
         if not upload.get("table"):
             raise UploadError("upload: choose a CSV file first")
         return data_fit_from(upload["table"], upload.get("x"), upload.get("y"))
@@ -374,17 +489,25 @@ def badges(trajectories, views, lang: str, off_map=None) -> list:
 
 
 def lr_preview(scheduler, lr, steps, sched_values, sched_ids, lang="en"):
-    """The scheduler's rate over the run (plateau: shown flat, since it depends on the loss)."""
+    """The scheduler's rate over the run (plateau: shown flat, since it depends on the loss).
+
+    Anything that does not make a schedule (a blank or non-numeric rate or step count, an
+    unknown scheduler, parameter controls that are not the page's) keeps the last picture.
+    """
+    lr, steps = _number(lr), _number(steps)
+    if lr is None or steps is None or not isinstance(scheduler, str) or scheduler not in SCHEDULER_PARAMS:
+        return no_update
+    if not _param_controls(sched_values, sched_ids):
+        return no_update
     try:
-        params = params_from_controls(sched_values, sched_ids, scheduler, SCHEDULER_PARAMS.get(scheduler, ()))
+        params = params_from_controls(sched_values, sched_ids, scheduler, SCHEDULER_PARAMS[scheduler])
         steps = int(steps)
-        lr = float(lr)
         if scheduler == "plateau":
             resolve_schedule(scheduler, lr, steps, params)
             rates = [lr] * steps
         else:
             rates = learning_rates(scheduler, lr, steps, params)
-    except (ValueError, TypeError, OverflowError):  # OverflowError: int(inf)
+    except (ValueError, TypeError, OverflowError):  # the engine's checks of the parameters
         return no_update
     return figures.lr_preview_figure(rates, lang)
 
@@ -409,12 +532,14 @@ def register(app) -> None:
     )
     def sync_learning_rate(typed, exponent):
         """The slider is log10(lr); typing sets the slider, sliding sets the number."""
+        low, high = math.log10(limits.LR_MIN), math.log10(limits.LR_MAX)
         if ctx.triggered_id == "lr-slider":
+            exponent = _number(exponent)
             if exponent is None:
                 return no_update, no_update
-            return float(f"{10**exponent:.3g}"), no_update
-        if isinstance(typed, int | float) and typed > 0 and math.isfinite(typed):
-            low, high = math.log10(limits.LR_MIN), math.log10(limits.LR_MAX)
+            return float(f"{10 ** min(max(exponent, low), high):.3g}"), no_update
+        typed = _number(typed)
+        if typed is not None and typed > 0:
             return no_update, min(max(math.log10(typed), low), high)
         return no_update, no_update
 
@@ -423,14 +548,14 @@ def register(app) -> None:
         Input("optimizer", "value"),
     )
     def show_optimizer_params(optimizer):
-        return [{} if name == optimizer else {"display": "none"} for name in OPTIMIZER_NAMES]
+        return block_styles(optimizer, OPTIMIZER_NAMES)
 
     @app.callback(
         Output({"type": "sched-param-block", "owner": ALL}, "style"),
         Input("scheduler", "value"),
     )
     def show_scheduler_params(scheduler):
-        return [{} if name == scheduler else {"display": "none"} for name in SCHEDULER_NAMES]
+        return block_styles(scheduler, SCHEDULER_NAMES)
 
     @app.callback(
         Output("batch-size", "disabled"),
@@ -441,9 +566,9 @@ def register(app) -> None:
         State("view-flags", "data"),
     )
     def data_controls(surface, options, flags=None):
-        is_data = isinstance(SURFACES.get(surface), DataFit) or surface == "upload"
-        options = [{**o, "disabled": not is_data} for o in options]
-        lang = (flags or {}).get("lang", "en")
+        is_data = surface == "upload" or (isinstance(surface, str) and isinstance(SURFACES.get(surface), DataFit))
+        options = [{**o, "disabled": not is_data} for o in _dicts(options)] or no_update
+        lang = view_flags(flags)["lang"]
         return not is_data, options, "" if is_data else t("only_data_fit", lang)
 
     @app.callback(
@@ -472,7 +597,7 @@ def register(app) -> None:
     def explore(view, current, second, surface, formula, x_range, y_range, table, upload_x, upload_y, flags):
         custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
         upload = {"table": table, "x": upload_x, "y": upload_y}
-        outputs = explore_outputs(view, current, second, surface, custom, upload, (flags or {}).get("lang", "en"))
+        outputs = explore_outputs(view, current, second, surface, custom, upload, view_flags(flags)["lang"])
         # The "against" choice belongs to the stability map only.
         return (*outputs, {} if view == "map" else {"visibility": "hidden"})
 
@@ -482,11 +607,8 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def load_clicked_rate(click):
-        """A point of the learning-rate finder loads its rate."""
-        try:
-            return float(click["points"][0]["customdata"])
-        except (TypeError, KeyError, IndexError, ValueError):
-            return no_update
+        """A point of the learning-rate finder loads its rate (its customdata)."""
+        return clicked_rate(click)
 
     @app.callback(
         Output("navigate", "href", allow_duplicate=True),
@@ -534,10 +656,9 @@ def register(app) -> None:
     )
     def start_from_click(click, _surface, _normalization):
         """A click on the map starts the descent there; a new surface starts at its default."""
-        if ctx.triggered_id != "contour" or not click or not click.get("points"):
+        if ctx.triggered_id != "contour":
             return None, None
-        point = click["points"][0]
-        return round(float(point["x"]), 4), round(float(point["y"]), 4)
+        return clicked_start(click)
 
     @app.callback(
         Output("pinned", "data"),
@@ -548,10 +669,9 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def pin_run(_pin, _clear, current, pinned):
-        if ctx.triggered_id == "clear-pins" or current is None:
+        if ctx.triggered_id == "clear-pins":
             return []
-        pinned = [p for p in (pinned or []) if p != current]
-        return (pinned + [current])[-MAX_PINNED:]
+        return pinned_after(current, pinned)
 
     @app.callback(
         Output("lr-preview", "figure"),
