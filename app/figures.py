@@ -6,8 +6,8 @@ and the server's partial updates both address runs by slot:
 - contour: trace 0 the map; for run slot s, trace 1 + 3s the whole path (faint), 2 + 3s the
   path so far, 3 + 3s the current point; then one trace of minima, one of exit marks, and
   the arrows of slot 0 at its current point (ARROW_TRACES): gradient, update, batch gradient.
-  The arrows are scatter traces, not annotations, so the player moves them with the paths in
-  one cheap update that never redraws the map. The whole-path trace's customdata holds one
+  The arrows are scatter traces, not annotations: the player moves their SVG with the paths,
+  never making Plotly redraw the map. The whole-path trace's customdata holds one
   row per point, [step, gradient arrow x, y, update x, y(, batch gradient arrow x, y)], the
   arrows as drawn (gradients scaled by arrow_scale), so the player can redraw them.
 - surface3d: trace 0 the surface; per slot 1 + 3s whole path, 2 + 3s so far, 3 + 3s point.
