@@ -46,9 +46,8 @@ def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
     for families in groups.values():
         # Each family's runs next to each other: the group's rows, in family order.
         indices = [index for members in families.values() for index in members]
-        for index, trajectory in zip(
-            indices, _simulate_group([configs[i] for i in indices]), strict=True
-        ):
+        members = [[configs[i] for i in family] for family in families.values()]
+        for index, trajectory in zip(indices, _simulate_group(members), strict=True):
             results[index] = trajectory
     return results  # type: ignore[return-value]
 
@@ -152,9 +151,11 @@ def _rate_table(configs: list[RunConfig], steps: int) -> np.ndarray | float:
     if len(rates) == 1 and all(c.scheduler == "constant" for c in configs):
         return float(configs[0].lr)
     table = np.empty((steps, len(configs), 1))
+    constant = np.array([c.scheduler == "constant" for c in configs])
+    table[:, constant, 0] = [c.lr for c, flat in zip(configs, constant, strict=True) if flat]
     cache: dict = {}
     for r, c in enumerate(configs):
-        if c.scheduler == "plateau":
+        if c.scheduler in ("constant", "plateau"):
             continue
         key = (c.scheduler, c.lr, c.steps, _hashable(c.scheduler_params))
         if key not in cache:
@@ -200,27 +201,27 @@ def _optimizer_hyper(configs: list[RunConfig]) -> dict:
     return hyper
 
 
-def _families(configs: list[RunConfig]) -> list[tuple[slice, object, dict]]:
-    """(rows, optimizer, hyper) for each run of consecutive configs of one family."""
-    families = []
+def _families(families: list[list[RunConfig]]) -> list[tuple[slice, object, dict]]:
+    """(rows, optimizer, hyper) of each family, its runs being consecutive rows."""
+    out = []
     start = 0
-    for end in range(1, len(configs) + 1):
-        if end == len(configs) or _family_key(configs[end]) != _family_key(configs[start]):
-            members = configs[start:end]
-            optimizer = OPTIMIZERS[members[0].optimizer]
-            families.append((slice(start, end), optimizer, _optimizer_hyper(members)))
-            start = end
-    return families
+    for members in families:
+        optimizer = OPTIMIZERS[members[0].optimizer]
+        out.append((slice(start, start + len(members)), optimizer, _optimizer_hyper(members)))
+        start += len(members)
+    return out
 
 
-def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
+def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
+    """Run one group, given as its families; trajectories come in the same order."""
+    configs = [config for family in members for config in family]
     first = configs[0]
     surface = problem_of(first.surface).surface(first.normalization)
     steps = max(c.steps for c in configs)  # the loop's length; shorter runs stop reading early
     own_steps = np.array([c.steps for c in configs])
     runs = len(configs)
     batch_size = _batch_size(first)
-    families = _families(configs)
+    families = _families(members)
 
     start = np.array([c.resolved_start for c in configs], dtype=float)
     rates = _rate_table(configs, steps)
@@ -291,8 +292,10 @@ def _simulate_group(configs: list[RunConfig]) -> list[Trajectory]:
         kept = np.where(diverged, first_bad - 1, ends)
         counted = overshot & (np.arange(taken)[:, None] < kept)
         outcomes = np.empty(runs, dtype=object)
-        for end in np.unique(ends):
-            cols = np.flatnonzero(ends == end)
+        lengths = np.unique(ends)
+        for end in lengths:
+            # One length (the usual case): whole arrays, no copies of the runs' columns.
+            cols = slice(None) if len(lengths) == 1 else np.flatnonzero(ends == end)
             outcomes[cols] = _diagnose(
                 surface, params[: end + 1, cols], loss[: end + 1, cols],
                 overshot[:end, cols], diverged[cols], grad_fn,
