@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from engine import SURFACES, RunConfig, limits
@@ -156,6 +155,3 @@ def error_field(message: str) -> str:
         return "start"
     return head
 
-
-def finite_or_none(value) -> float | None:
-    return value if isinstance(value, int | float) and math.isfinite(value) else None
