@@ -154,4 +154,3 @@ def error_field(message: str) -> str:
     if head in ("start",):
         return "start"
     return head
-
