@@ -46,8 +46,8 @@ MIN_ROWS = 3
 MAX_COLUMNS = 50  # numeric columns kept
 MAX_NAME_CHARS = 80  # longer column names are cut: they travel in every stored table
 MAX_FILE_COLUMNS = 1_000  # columns read at all: a wider file costs the server seconds to parse
-# The stored table rides along with every request that needs it, so it stays well inside
-# app.security.MAX_REQUEST_BYTES (256 KB) with room for the rest of the callback's state.
+# The stored table rides along with every request that needs it (every control change on an
+# uploaded problem), so it is kept small: a few pinned runs' worth of JSON.
 MAX_STORE_BYTES = 128 * 1024
 STORE_HEADROOM = 16 * 1024  # for the filename and notices, which the values leave room for
 # Squares of larger numbers in the loss, times a learning rate, overflow within a few steps.
