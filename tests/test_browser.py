@@ -122,6 +122,7 @@ def test_a_paused_step_is_drawn_with_its_arrows_and_survives_a_zoom(dash_duo):
     start(dash_duo)
     driver = dash_duo.driver
     wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    drawn_by_plotly = driver.execute_script(MARKS)  # the end of the run, as Plotly drew it
     driver.execute_script("window.descentLab.seek(10);")
     wait_until(lambda: dash_duo.find_element("#player-step").text == "10", message="step 10")
     at = painted(dash_duo)
@@ -149,11 +150,25 @@ def test_a_paused_step_is_drawn_with_its_arrows_and_survives_a_zoom(dash_duo):
     wait_until(lambda: driver.execute_script(FIGURE.format("contour", "layout.xaxis.range[1]")) == 1, message="zoom")
     wait_until(lambda: drawn_points(dash_duo) == 11, message="step 10 drawn again after the zoom")
     assert painted(dash_duo)["shown"] == 11
-    # At the end every point shows again.
+    # At the end every point shows again, and the player's marks sit where Plotly put them.
+    driver.execute_script("Plotly.relayout(document.querySelector('#contour .js-plotly-plot'), {'xaxis.autorange': true});")
     driver.execute_script("window.descentLab.seek(100);")
     wait_until(lambda: drawn_points(dash_duo) == 101, message="the whole path")
     assert painted(dash_duo)["shown"] == 101
+    for name, position in driver.execute_script(MARKS).items():
+        assert position == pytest.approx(drawn_by_plotly[name], abs=0.02), name
     assert dash_duo.get_logs() == []
+
+
+# The current point on the map and on the loss curve (log scale), in pixels of their plots.
+MARKS = r"""
+var at = function (id, trace) {
+  var gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  var t = gd.calcdata[trace][0].node3.node().querySelector('.points path.point').getAttribute('transform');
+  return t.match(/translate\(([^,]+),([^)]+)\)/).slice(1).map(Number);
+};
+return {map: at('contour', 3), loss: at('loss-graph', 4)};
+"""
 
 
 def test_keyboard_steps_and_home(dash_duo):
