@@ -99,7 +99,7 @@
     return total;
   }
 
-  function render() {
+  function render(only2d) {
     var all = runs();
     if (!all.length || !window.Plotly) return;
     watchRedraws();
@@ -107,7 +107,7 @@
     var contour = plot("contour"), surface = plot("surface3d");
     var positions = all.map(function (r) { return { run: r, i: indexAt(r.info, step) }; });
     if (contour) paintContour(contour, positions);
-    if (surface) restyle3d(surface, positions, step);
+    if (surface && only2d !== true) restyle3d(surface, positions, step);
     ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { paintCurves(plot(id), step); });
     label();
   }
@@ -275,7 +275,7 @@
       gd.__redraws = 0;
       gd.on("plotly_afterplot", function () {
         gd.__redraws++;
-        window.requestAnimationFrame(render);
+        window.requestAnimationFrame(function () { render(true); });
       });
     });
   }
@@ -399,6 +399,8 @@
       }
       state.total = totalSteps();
       state.step = state.total;
+      // A repaint after Plotly drew the new runs may have used the old step: draw them whole.
+      render(true);
       label();
     }
   };

@@ -268,3 +268,18 @@ def test_exported_html_plays_offline_from_disk(dash_duo, tmp_path):
     first = step()
     wait_until(lambda: step() > first, message="frames to advance offline")
     assert "overshooting" in driver.find_element("css selector", "#badges").text
+
+
+def test_new_runs_arriving_while_paused_are_drawn_whole(dash_duo):
+    start(dash_duo)
+    wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    dash_duo.driver.execute_script("window.descentLab.seek(10);")
+    wait_until(lambda: drawn_points(dash_duo) == 11, message="step 10")
+    type_into(dash_duo, "#lr", "0.2")
+    wait_until(lambda: "lr 0.2" in dash_duo.find_element("#badges").text, message="the new run")
+    # The player moves to the end of the new run, and the map shows all of it.
+    wait_until(lambda: dash_duo.find_element("#player-step").text == "100", message="the player at the end")
+    wait_until(lambda: drawn_points(dash_duo) == 101, message="the new path drawn whole")
+    time.sleep(0.5)  # a late repaint must not cut it again
+    assert drawn_points(dash_duo) == 101
+    assert dash_duo.get_logs() == []
