@@ -33,7 +33,7 @@ from app.runs import (
 )
 from app.upload import UploadError, data_fit_from, read_upload, table_to_store
 from app.urlstate import ViewState, canonical, decode, encode, view_flags
-from engine import SURFACES, limits, simulate_many
+from engine import SURFACES, simulate_many
 from engine.catalog import problem_of
 from engine.datafit import DataFit
 from engine.explore import (
@@ -523,25 +523,18 @@ def register(app) -> None:
             response.headers[CACHE_HEADER + "-Stats"] = f"hits={stats['hits']}; misses={stats['misses']}; pid={stats['pid']}"
         return response
 
-    @app.callback(
+    # In the browser (assets/player.js): the main callback waits for this one, since it may
+    # change the rate, so a server round trip here would delay every rate change.
+    app.clientside_callback(
+        ClientsideFunction(namespace="player", function_name="syncRate"),
         Output("lr", "value"),
         Output("lr-slider", "value"),
         Input("lr", "value"),
         Input("lr-slider", "value"),
+        State("lr-slider", "min"),
+        State("lr-slider", "max"),
         prevent_initial_call=True,
     )
-    def sync_learning_rate(typed, exponent):
-        """The slider is log10(lr); typing sets the slider, sliding sets the number."""
-        low, high = math.log10(limits.LR_MIN), math.log10(limits.LR_MAX)
-        if ctx.triggered_id == "lr-slider":
-            exponent = _number(exponent)
-            if exponent is None:
-                return no_update, no_update
-            return float(f"{10 ** min(max(exponent, low), high):.3g}"), no_update
-        typed = _number(typed)
-        if typed is not None and typed > 0:
-            return no_update, min(max(math.log10(typed), low), high)
-        return no_update, no_update
 
     @app.callback(
         Output({"type": "opt-param-block", "owner": ALL}, "style"),

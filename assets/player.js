@@ -427,6 +427,22 @@
         return key;
       },
       href: function () { return window.location.href; },
+      syncRate: function (typed, exponent, low, high) {
+        // The slider holds log10(lr): typing a rate moves the slider (pinned to its ends, the
+        // error shows under the box); sliding sets the rate to 3 significant digits. Anything
+        // that is not a number leaves both alone.
+        var none = window.dash_clientside.no_update;
+        var context = window.dash_clientside.callback_context || {};
+        var fromSlider = (context.triggered || []).some(function (t) { return t.prop_id === "lr-slider.value"; });
+        function number(v) { return typeof v === "number" && isFinite(v) ? v : null; }
+        function clamp(v) { return Math.min(Math.max(v, low), high); }
+        if (fromSlider) {
+          var e = number(exponent);
+          return e === null ? [none, none] : [Number(Math.pow(10, clamp(e)).toPrecision(3)), none];
+        }
+        var rate = number(typed);
+        return rate !== null && rate > 0 ? [none, clamp(Math.log10(rate))] : [none, none];
+      },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);
         return speed;

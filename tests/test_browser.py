@@ -3,6 +3,7 @@
 Headless Chromium through dash_duo; WebGL is software-rendered (see conftest.py).
 """
 
+import math
 import time
 
 import pytest
@@ -282,4 +283,42 @@ def test_new_runs_arriving_while_paused_are_drawn_whole(dash_duo):
     wait_until(lambda: drawn_points(dash_duo) == 101, message="the new path drawn whole")
     time.sleep(0.5)  # a late repaint must not cut it again
     assert drawn_points(dash_duo) == 101
+    assert dash_duo.get_logs() == []
+
+
+# The rate box and the log slider keep each other in step in the browser (assets/player.js).
+SYNC = """
+var lab = window.dash_clientside, none = lab.no_update, low = -5, high = 1;
+function call(trigger, typed, exponent) {
+  lab.callback_context = {triggered: [{prop_id: trigger + '.value', value: null}]};
+  var out = lab.player.syncRate(typed, exponent, low, high);
+  return out.map(function (v) { return v === none ? 'none' : v; });
+}
+return {
+  slid: [-1, -2.5, 99, -99].map(function (e) { return call('lr-slider', 0.5, e); }),
+  typed: [0.003, 100, 1e-9].map(function (v) { return call('lr', v, -1); }),
+  oddRate: [null, 0, -1, NaN, Infinity, 'x', true, [], {}].map(function (v) { return call('lr', v, -1); }),
+  oddExponent: [null, NaN, Infinity, 'x', true, [], {}].map(function (v) { return call('lr-slider', 0.5, v); }),
+};
+"""
+
+
+def test_the_rate_box_and_the_slider_stay_in_step(dash_duo):
+    start(dash_duo)
+    type_into(dash_duo, "#lr", "0.003")
+    thumb = "#lr-slider [role=slider]"
+    wait_until(
+        lambda: abs(float(dash_duo.find_element(thumb).get_attribute("aria-valuenow")) - math.log10(0.003)) < 0.01,
+        message="the slider at log10(0.003)",
+    )
+    dash_duo.wait_for_contains_text("#badges", "lr 0.003", timeout=15)
+    out = dash_duo.driver.execute_script(SYNC)
+    # Sliding: 3 significant digits, pinned to the slider's ends.
+    assert out["slid"] == [[0.1, "none"], [0.00316, "none"], [10, "none"], [1e-05, "none"]]
+    # Typing: the slider follows, pinned to its ends (the box's error says why).
+    assert out["typed"][0][0] == "none" and out["typed"][0][1] == pytest.approx(math.log10(0.003))
+    assert out["typed"][1:] == [["none", 1], ["none", -5]]
+    # A rate that is not a positive number, an exponent that is not a number: both alone.
+    assert out["oddRate"] == [["none", "none"]] * 9
+    assert out["oddExponent"] == [["none", "none"]] * 7
     assert dash_duo.get_logs() == []

@@ -109,19 +109,7 @@ def finite_number(value) -> bool:
     return type(value) in (int, float) and any(value == v for v in (0, -1, 1e300))
 
 
-def is_lr(value) -> bool:
-    return isinstance(value, float) and limits.LR_MIN <= value <= limits.LR_MAX
-
-
 # --------------------------------------------------------------------------- what harmless means
-
-
-def sync_ok(out) -> bool:
-    typed, exponent = out
-    low, high = math.log10(limits.LR_MIN), math.log10(limits.LR_MAX)
-    return (typed is no_update or is_lr(typed)) and (
-        exponent is no_update or (isinstance(exponent, float) and low <= exponent <= high)
-    )
 
 
 def styles_ok(count: int) -> Callable:
@@ -206,9 +194,6 @@ class Case:
 
 
 CASES = {
-    "sync_learning_rate": Case(
-        (0.1, -1.0), ("lr", "lr-slider"), sync_ok, lambda out: out == (no_update, pytest.approx(-1.0))
-    ),
     "show_optimizer_params": Case(
         ("momentum",), (None,), styles_ok(len(OPTIMIZER_NAMES)),
         lambda out: out[OPTIMIZER_NAMES.index("momentum")] == {},
@@ -300,17 +285,6 @@ def test_many_values_odd_at_once_give_a_harmless_answer(registered, name):
 
 
 # --------------------------------------------------------------------------- each value, exactly
-
-
-def test_the_learning_rate_slider_and_box_ignore_what_is_not_a_number(registered):
-    sync = registered["sync_learning_rate"]
-    for odd in ODD_VALUES:
-        if not finite_number(odd):
-            assert answer(sync, (0.1, odd), "lr-slider") == (no_update, no_update), odd
-            assert answer(sync, (odd, -1.0), "lr") == (no_update, no_update), odd
-    # A number beyond the slider's ends moves the rate to that end, never to 1e300.
-    assert answer(sync, (0.1, 1e300), "lr-slider") == (limits.LR_MAX, no_update)
-    assert answer(sync, (0.1, -1e300), "lr-slider") == (limits.LR_MIN, no_update)
 
 
 def test_clicks_without_a_numeric_point_load_nothing():

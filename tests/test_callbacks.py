@@ -729,22 +729,6 @@ def test_data_controls_linreg_enables_everything(registered):
     assert reason == ""
 
 
-def test_learning_rate_slider_and_box_stay_in_step(registered):
-    sync, _ = registered["sync_learning_rate"]
-    assert call(sync, 0.5, -1, triggered="lr-slider") == (0.1, no_update)
-    assert call(sync, 0.5, -2.5, triggered="lr-slider") == (0.00316, no_update)
-    assert call(sync, 0.5, None, triggered="lr-slider") == (no_update, no_update)
-    typed, exponent = call(sync, 0.003, -1, triggered="lr")
-    assert typed is no_update
-    assert exponent == pytest.approx(math.log10(0.003))
-    # Out-of-range typing pins the slider to its end (the error shows under the box);
-    # nonsense leaves both alone.
-    assert call(sync, 100, -1, triggered="lr")[1] == pytest.approx(math.log10(limits.LR_MAX))
-    assert call(sync, 1e-9, -1, triggered="lr")[1] == pytest.approx(math.log10(limits.LR_MIN))
-    for typed in (None, 0, -1, float("nan"), float("inf")):
-        assert call(sync, typed, -1, triggered="lr") == (no_update, no_update), typed
-
-
 def test_pin_keeps_at_most_three_and_clear_empties(registered):
     pin_run, _ = registered["pin_run"]
     configs = [config_to_dict(RunConfig(lr=lr)) for lr in (0.01, 0.02, 0.03, 0.04, 0.05)]
