@@ -1,9 +1,10 @@
 """Run gradient descent: `simulate` one config, `simulate_many` many at once.
 
-Runs that share a surface, batch size and step count advance together as arrays with a
-leading runs axis: one gradient evaluation per step serves them all. Within such a group,
-runs with the same optimizer (a "family") are contiguous rows updated by one call, so the
-step loop loops over families, never over runs, in Python.
+Runs that share a surface and batch size advance together as arrays with a leading runs
+axis, whatever their optimizer, length or scheduler: one gradient evaluation per step serves
+them all, and the loop runs as long as the longest. Within such a group, runs with the same
+optimizer (a "family") are contiguous rows updated by one call, so the step loop loops over
+families, never over runs, in Python.
 
 The step loop does only what the next step needs: the gradient, the optimizer's update and
 (for ReduceLROnPlateau) the loss the scheduler reads. Everything that merely describes the run
@@ -147,8 +148,7 @@ def _rate_table(configs: list[RunConfig], steps: int) -> np.ndarray | float:
     its last rate (what it does past its end is discarded). The rows of ReduceLROnPlateau
     runs are left for the step loop to fill.
     """
-    rates = {c.lr for c in configs}
-    if len(rates) == 1 and all(c.scheduler == "constant" for c in configs):
+    if len({c.lr for c in configs}) == 1 and all(c.scheduler == "constant" for c in configs):
         return float(configs[0].lr)
     table = np.empty((steps, len(configs), 1))
     constant = np.array([c.scheduler == "constant" for c in configs])
