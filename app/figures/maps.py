@@ -1,0 +1,329 @@
+"""The contour map and the 3D surface, with the run paths and the arrows."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from app.figures.style import (
+    BATCH_ARROW,
+    EXIT_SYMBOL,
+    GRADIENT_ARROW,
+    MAP_COLOURS,
+    MAX_RUNS,
+    SHORTEST_ARROW,
+    UPDATE_ARROW,
+    _base_layout,
+    _empty_trace,
+)
+from app.figures.views import RunView, thinned
+from app.i18n import t
+
+CONTOUR_GRID = 90
+SURFACE_GRID = 60
+# A 3D path is a few hundred pixels long on screen and WebGL redraws all of it per frame.
+MAX_POINTS_3D = 500
+# Paths with more points than this are drawn as lines without a marker per point.
+MARKERS_UP_TO = 300
+# The contour's traces after the run slots (module docstring).
+MINIMA_TRACE = 1 + 3 * MAX_RUNS
+EXITS_TRACE = MINIMA_TRACE + 1
+ARROW_TRACES = (EXITS_TRACE + 1, EXITS_TRACE + 2, EXITS_TRACE + 3)  # gradient, update, batch
+
+
+def whole_path_slots() -> tuple[int, ...]:
+    """The contour's whole-path traces (1 + 3s)."""
+    return tuple(1 + 3 * slot for slot in range(MAX_RUNS))
+
+
+@lru_cache(maxsize=64)
+def surface_grid(surface, resolution: int):
+    """Grid axes and loss values over the window, shifted so the global minimum is 0.
+
+    Cached per surface object: the built-in ones live for the process, a formula's surface is
+    cached by its text, so a recomputed path never recomputes its grid.
+    """
+    (x0, x1), (y0, y1) = surface.window
+    xs = np.linspace(x0, x1, resolution)
+    ys = np.linspace(y0, y1, resolution)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1)
+    with np.errstate(all="ignore"):
+        excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
+    # A formula may be undefined at an isolated grid point: show it as the highest level.
+    excess = np.nan_to_num(excess, nan=np.nanmax(excess, initial=0.0), posinf=np.nanmax(excess[np.isfinite(excess)], initial=0.0))
+    return xs, ys, excess
+
+
+def height_scale(excess: np.ndarray) -> str:
+    """Linear heights for gentle surfaces; log heights when cliffs would hide the valley floor
+    (half the window lies below 1/12 of the tallest point: Rosenbrock's banana, Beale)."""
+    median = float(np.median(excess))
+    return "log" if excess.max() > 12 * max(median, 1e-12) else "linear"
+
+
+def heights(excess: np.ndarray, scale: str) -> np.ndarray:
+    return np.log1p(excess) if scale == "log" else excess
+
+
+def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
+    xs, ys, excess = surface_grid(surface, CONTOUR_GRID)
+    x_name, y_name = surface.param_names
+    data = [
+        {
+            "type": "contour",
+            "x": xs.tolist(),
+            "y": ys.tolist(),
+            "z": np.round(np.log1p(excess), 4).tolist(),
+            "colorscale": MAP_COLOURS,
+            "reversescale": True,
+            "ncontours": 22,
+            "contours": {"coloring": "fill", "showlines": True},
+            "line": {"width": 0.6, "color": "rgba(255,255,255,0.55)"},
+            "showscale": False,
+            # Hover (and so a click) reports the point: a click there starts a new descent.
+            "hovertemplate": "%{x:.3g}, %{y:.3g}<extra></extra>",
+            "name": "loss",
+        }
+    ]
+    for slot in range(MAX_RUNS):
+        view = views[slot] if slot < len(views) else None
+        scale = arrow_scale(view, surface) if view is not None else 0.0
+        data.extend(_path_traces(view, three_d=False, scale=scale))
+    data.append(_minima_trace(surface, lang))
+    data.append(_exit_trace(views, lang))
+    data.extend(_arrows(views[0] if views else None, surface, lang))
+    # The title doubles as the arrows' key.
+    key = [(GRADIENT_ARROW, t("gradient", lang)), (UPDATE_ARROW, t("update", lang))]
+    if views and views[0].batch_grad is not None:
+        key.append((BATCH_ARROW, t("batch_gradient", lang)))
+    arrows_key = "  ".join(f'<span style="color:{colour};font-size:13px">➜ {name}</span>' for colour, name in key)
+    layout = _base_layout(f"{t('contour_title', lang)}   {arrows_key}", lang)
+    (x0, x1), (y0, y1) = surface.window
+    layout.update(
+        xaxis={"title": {"text": x_name}, "range": [x0, x1], "showgrid": False, "zeroline": False},
+        yaxis={"title": {"text": y_name}, "range": [y0, y1], "showgrid": False, "zeroline": False},
+        uirevision=f"{surface.name}:{_normalization(surface)}",
+        clickmode="event",
+        hovermode="closest",
+        # Down the right edge: across the top it would cover the arrows' key in the title.
+        modebar={"orientation": "v"},
+        margin={"l": 52, "r": 8, "t": 34, "b": 40},
+        # Clear of the modebar down the right edge.
+        legend={"x": 0.92, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 13}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _normalization(surface) -> str:
+    return getattr(surface, "normalization", "none")
+
+
+def _path_traces(
+    view: RunView | None, three_d: bool, z: np.ndarray | None = None, scale: float = 0.0
+) -> list[dict]:
+    kind = "scatter3d" if three_d else "scatter"
+    if view is None:
+        empty = {"z": []} if three_d else {}
+        return [_empty_trace(kind, **empty), _empty_trace(kind, **empty), _empty_trace(kind, **empty)]
+    x = view.params[:, 0].tolist()
+    y = view.params[:, 1].tolist()
+    zs = {} if z is None else {"z": z.tolist()}
+    end_zs = {} if z is None else {"z": [float(z[-1])]}
+    whole = {
+        "type": kind,
+        "x": x,
+        "y": y,
+        **zs,
+        "mode": "lines",
+        "line": {"color": view.colour, "width": 2, "dash": "dot"},
+        "opacity": 0.45,
+        "showlegend": False,
+        "hoverinfo": "skip",
+        # The player (assets/player.js) redraws the contour's arrows from these rows.
+        "customdata": view.steps.tolist() if three_d else arrow_rows(view, scale),
+    }
+    so_far = {
+        "type": kind,
+        "x": x,
+        "y": y,
+        **zs,
+        # Markers denser than pixels show nothing and cost the player one SVG node each per frame.
+        "mode": "lines+markers" if len(x) <= MARKERS_UP_TO else "lines",
+        "line": {"color": view.colour, "width": 4 if three_d else 3},
+        "marker": {"size": 3 if three_d else 5, "color": view.colour},
+        "name": view.label,
+        "showlegend": True,
+        "customdata": view.steps.tolist(),
+        "hovertemplate": "step %{customdata}<extra>" + view.label + "</extra>",
+    }
+    point = {
+        "type": kind,
+        "x": [x[-1]],
+        "y": [y[-1]],
+        **end_zs,
+        "mode": "markers",
+        "marker": {
+            "size": 8 if three_d else 14,
+            "color": view.colour,
+            "line": {"color": "#ffffff", "width": 2},
+        },
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+    return [whole, so_far, point]
+
+
+def arrow_rows(view: RunView, scale: float) -> list[list[float]]:
+    """Per displayed point: [step, gradient arrow x, y, update x, y], and for mini-batch runs
+    the batch gradient's arrow [..., x, y]; gradients times `scale` (arrow_scale)."""
+    batch = (view.batch_grad * scale).tolist() if view.batch_grad is not None else [[] for _ in view.steps]
+    return [
+        [int(step), *grad, *update, *extra]
+        for step, grad, update, extra in zip(view.steps, (view.grad * scale).tolist(), view.update.tolist(), batch, strict=True)
+    ]
+
+
+def _minima_trace(surface, lang: str) -> dict:
+    minima = surface.minima
+    return {
+        "type": "scatter",
+        "x": [m.point[0] for m in minima],
+        "y": [m.point[1] for m in minima],
+        "mode": "markers",
+        "marker": {
+            "symbol": ["star" if m.is_global else "circle-open" for m in minima],
+            "size": [16 if m.is_global else 9 for m in minima],
+            "color": "#ffffff",
+            "line": {"color": "#1f2933", "width": 1.5},
+        },
+        "text": [t("global_min" if m.is_global else "local_min", lang) for m in minima],
+        "hovertemplate": "%{text}<extra></extra>",
+        "showlegend": False,
+        "name": "minima",
+    }
+
+
+def _exit_trace(views: list[RunView], lang: str) -> dict:
+    exits = [(v.exit_point, v.colour) for v in views if v.exit_point is not None]
+    return {
+        "type": "scatter",
+        "x": [p[0] for p, _ in exits],
+        "y": [p[1] for p, _ in exits],
+        "mode": "markers+text",
+        "marker": {"symbol": EXIT_SYMBOL, "size": 18, "color": [c for _, c in exits], "line": {"width": 2}},
+        "text": [t("left_window", lang)] * len(exits),
+        "textposition": "top center",
+        "textfont": {"size": 14},
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "name": "exits",
+    }
+
+
+def arrow_scale(view: RunView, surface) -> float:
+    """Display length per unit of gradient: the run's largest gradient spans 18% of the window."""
+    (x0, x1), (y0, y1) = surface.window
+    largest = float(np.max(np.hypot(view.grad[:, 0], view.grad[:, 1]))) if len(view.grad) else 0.0
+    return 0.18 * float(np.hypot(x1 - x0, y1 - y0)) / largest if largest > 0 else 0.0
+
+
+def _arrows(view: RunView | None, surface, lang: str) -> list[dict]:
+    """At slot 0's last point: the full-data gradient (uphill); the update actually taken (it
+    differs under momentum, RMSprop, Adam); for mini-batches, the batch gradient the update
+    used, on the gradient's scale, so the noise of small batches shows. An arrow shorter than
+    SHORTEST_ARROW of the window's diagonal (no more than its own head) is transparent; one
+    that does not exist (no run, or no batch) has no points."""
+    arrows = [
+        (GRADIENT_ARROW, "gradient", 2.5, 15),
+        (UPDATE_ARROW, "update", 2.5, 15),
+        (BATCH_ARROW, "batch_gradient", 2.0, 12),
+    ]
+    vectors: list = [None, None, None]
+    if view is not None and len(view.steps):
+        scale = arrow_scale(view, surface)
+        vectors = [view.grad[-1] * scale, view.update[-1], None]
+        if view.batch_grad is not None:
+            vectors[2] = view.batch_grad[-1] * scale
+    (x0, x1), (y0, y1) = surface.window
+    shortest = SHORTEST_ARROW * float(np.hypot(x1 - x0, y1 - y0))
+    traces = []
+    for (colour, name, width, head), vector in zip(arrows, vectors, strict=True):
+        x, y, opacity = [], [], 0
+        if vector is not None:
+            (px, py) = view.params[-1]
+            x, y = [float(px), float(px + vector[0])], [float(py), float(py + vector[1])]
+            opacity = 1 if float(np.hypot(*vector)) >= shortest else 0
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                # A short arrow is drawn invisible, not left out: the player moves it later.
+                "opacity": opacity,
+                "mode": "lines+markers",
+                "line": {"color": colour, "width": width},
+                # An arrowhead at the tip, turned along the shaft; none at the tail.
+                "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, head], "color": colour, "line": {"width": 0}},
+                "name": t(name, lang),
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+    return traces
+
+
+def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
+    xs, ys, excess = surface_grid(surface, SURFACE_GRID)
+    scale = height_scale(excess)
+    z = heights(excess, scale)
+    cap = float(z.max())
+    x_name, y_name = surface.param_names
+    best = surface.global_minimum.value
+    data = [
+        {
+            "type": "surface",
+            "x": xs.tolist(),
+            "y": ys.tolist(),
+            "z": np.round(z, 4).tolist(),
+            "colorscale": MAP_COLOURS,
+            "reversescale": True,
+            "showscale": False,
+            "opacity": 0.92,
+            "hoverinfo": "skip",
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
+            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
+        }
+    ]
+    for slot in range(MAX_RUNS):
+        view = views[slot] if slot < len(views) else None
+        path_z = None
+        if view is not None:
+            view = thinned(view, MAX_POINTS_3D)
+            # Lift the path a little so it stays visible on the surface.
+            path_z = np.minimum(heights(np.maximum(view.loss - best, 0.0), scale), cap) + 0.01 * cap
+        data.extend(_path_traces(view, three_d=True, z=path_z))
+    layout = _base_layout(t("surface_title", lang), lang)
+    (x0, x1), (y0, y1) = surface.window
+    z_title = t("loss", lang) if scale == "linear" else f"log(1 + {t('loss', lang)})"
+    layout.update(
+        margin={"l": 0, "r": 0, "t": 36, "b": 0},
+        scene={
+            "xaxis": {"title": {"text": x_name}, "range": [x0, x1], "nticks": 5, "tickfont": {"size": 11}},
+            "yaxis": {"title": {"text": y_name}, "range": [y0, y1], "nticks": 5, "tickfont": {"size": 11}},
+            "zaxis": {
+                "title": {"text": z_title, "font": {"size": 12}},
+                "range": [0, cap * 1.05],
+                "nticks": 4,
+                "tickfont": {"size": 10},
+            },
+            "camera": {"eye": {"x": -1.25, "y": -1.35, "z": 0.95}},
+            "domain": {"x": [0, 1], "y": [0, 1]},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+        },
+        uirevision=f"{surface.name}:{_normalization(surface)}",
+        showlegend=False,
+    )
+    return {"data": data, "layout": layout}
+

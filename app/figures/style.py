@@ -1,0 +1,31 @@
+"""Shared look of every figure: the run slots, colours, font and the base layout."""
+
+from __future__ import annotations
+
+MAX_RUNS = 4
+# Okabe–Ito colours: told apart by every common form of colour blindness.
+PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7")
+MAP_COLOURS = "YlGnBu"
+FONT = {"family": "Inter, 'Noto Sans KR', system-ui, sans-serif", "size": 15, "color": "#1f2933"}
+EXIT_SYMBOL = "x"
+GRADIENT_ARROW = "#1f2933"
+UPDATE_ARROW = "#E69F00"
+BATCH_ARROW = "#CC79A7"
+SHORTEST_ARROW = 0.01  # of the window's diagonal: a shorter arrow would be all head
+
+
+def _empty_trace(kind: str = "scatter", **extra) -> dict:
+    return {"type": kind, "x": [], "y": [], "showlegend": False, "hoverinfo": "skip", **extra}
+
+
+def _base_layout(title: str, lang: str) -> dict:
+    return {
+        "title": {"text": title, "x": 0.02, "y": 0.98, "font": {"size": 17}},
+        "font": FONT,
+        "margin": {"l": 60, "r": 16, "t": 40, "b": 48},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "meta": {"lang": lang},
+    }
+

@@ -1,0 +1,88 @@
+"""The wire form of figures: long numeric arrays as plotly's typed arrays (base64)."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+# Arrays shorter than this stay plain lists: encoding would not pay for itself.
+COMPACT_MIN = 16
+F4_LIMIT = 3.0e38  # beyond float32's range: such an array travels as float64
+
+
+def typed_array(values) -> dict | list:
+    """plotly's typed-array form of a numeric array: {"dtype", "bdata"[, "shape"]}.
+
+    Integers travel as the smallest unsigned/signed type that holds them, floats as float32
+    (float64 when a value lies beyond float32's range). Anything else is returned as given.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.ndim not in (1, 2) or array.size == 0:
+        return values
+    if array.dtype.kind in "iu":
+        low, high = int(array.min()), int(array.max())
+        if low >= 0:
+            dtype = "u1" if high < 2**8 else "u2" if high < 2**16 else "u4"
+        else:
+            dtype = "i2" if -(2**15) <= low and high < 2**15 else "i4"
+        packed = array.astype({"u1": np.uint8, "u2": np.uint16, "u4": np.uint32, "i2": np.int16, "i4": np.int32}[dtype])
+    else:
+        finite = np.abs(array[np.isfinite(array)])
+        small = finite.size == 0 or float(finite.max()) < F4_LIMIT
+        dtype = "f4" if small else "f8"
+        packed = array.astype(np.float32 if small else np.float64)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(packed).astype(packed.dtype.newbyteorder("<")).tobytes()).decode("ascii")}
+    if array.ndim == 2:
+        spec["shape"] = f"{array.shape[0]},{array.shape[1]}"
+    return spec
+
+
+def decode_typed_array(spec) -> np.ndarray:
+    """The inverse of typed_array (for tests and benchmarks)."""
+    if not isinstance(spec, dict):
+        return np.asarray(spec)
+    dtype = np.dtype(spec["dtype"].replace("f", "<f").replace("i", "<i").replace("u", "<u"))
+    flat = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+    if "shape" in spec:
+        return flat.reshape([int(n) for n in str(spec["shape"]).split(",")])
+    return flat
+
+
+def compact(figure: dict, plain: tuple[int, ...] = ()) -> dict:
+    """The figure with every long numeric x, y, z and customdata as a typed array.
+
+    Traces listed in `plain` keep x and y as lists (rounded to 1e-5 of the axis span): the
+    contour's whole paths, which scripts and tests read from the page's gd.data, where plotly
+    keeps typed arrays in their encoded form. Rows of unequal length stay lists. Returns a new
+    figure; the layout is shared.
+    """
+    data = []
+    for index, trace in enumerate(figure["data"]):
+        trace = dict(trace)
+        for key in ("x", "y", "z", "customdata"):
+            values = trace.get(key)
+            if not isinstance(values, list) or len(values) < COMPACT_MIN:
+                continue
+            if index in plain and key in ("x", "y"):
+                trace[key] = _rounded(values, figure["layout"].get(f"{key}axis", {}).get("range"))
+                continue
+            try:
+                trace[key] = typed_array(values)
+            except ValueError:  # ragged rows
+                pass
+        data.append(trace)
+    return {**figure, "data": data}
+
+
+def _rounded(values: list, axis_range) -> list:
+    """Values rounded to a hundred-thousandth of the axis span: far below a pixel, short in JSON."""
+    try:
+        span = abs(float(axis_range[1]) - float(axis_range[0]))
+    except (TypeError, ValueError, IndexError):
+        return values
+    if not span > 0 or not np.isfinite(span):
+        return values
+    digits = max(0, 5 - int(np.floor(np.log10(span))))
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
