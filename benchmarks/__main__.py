@@ -1,7 +1,7 @@
 """Run the benchmarks and print one table per module: `python -m benchmarks [name ...]`.
 
 Each entry of BENCHMARKS names a module with a `run(args) -> list[Row]`: engine, server,
-payload, browser and load (see docs/performance.md for what each measures).
+payload, wire, browser and load (see docs/performance.md for what each measures).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("engine", "benchmarks.engine"),
     ("server", "benchmarks.server"),
     ("payload", "benchmarks.payload"),
+    ("wire", "benchmarks.wire"),
     ("browser", "benchmarks.browser"),
     ("load", "benchmarks.load"),
 ]

@@ -1,27 +1,145 @@
-"""Regenerate the README screenshots: the default view and a comparison of 3 runs, at 1280x720.
+"""Regenerate the screenshots: the README's, and every lesson at 1920x1080 and 1280x720.
 
-Usage: python scripts/screenshots.py [--out docs/img]
-Starts the app on a free loopback port, drives headless Chromium, saves PNGs.
+Usage: python scripts/screenshots.py [--out docs/img] [--only KEY ...] [--query name=query ...]
+Starts the app on a free loopback port and drives one headless Chromium, resized per shot
+through the DevTools protocol; each shot waits until the page is ready (callbacks answered,
+graphs drawn, the player holding the new paths). Writes:
+
+- lessons/<key>-1920.png and lessons/<key>-1280.png for every lesson in app/lessons.py
+  (the gallery docs/lessons.md shows them), lessons/presenting-1920.png (one lesson after
+  pressing P) and lessons/embed-960.png (?embed=1, the size of an iframe on a slide);
+- default.png, compare.png, finder.png and map.png at 1280x720 for the README;
+- docs/lessons.md, the gallery: each lesson's number, title, images and what to notice.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app import create_app  # noqa: E402
+from app.lessons import LESSONS  # noqa: E402
+
+SIZES = ((1920, 1080), (1280, 720))  # a projector, and a laptop or a small projector
+PRESENTING_LESSON = "overshooting"  # its zig-zag and badge read well from the back of a room
+EMBED_LESSON = "gradient-descent"
+README_SIZE = (1280, 720)
+
+# What to notice in each lesson's pictures (from "What the screen must show", LESSONS.md in the
+# team's notes): the gallery prints it under the lesson's title. A new lesson needs a line here.
+NOTICE = {
+    "gradient-descent": "The path runs downhill against the gradient arrow, across the contours to the minimum, while the loss curve falls.",
+    "data-fit": "The data-fit problem in (w, b) with its ½·MSE formula on screen; the fitted line moves over the data as the path descends.",
+    "shrinking-steps": "The steps get shorter near the minimum because the gradient does: the gradient-size curve falls with them.",
+    "overshooting": "The path zig-zags across the valley, labelled *overshooting* with its count of overshoots.",
+    "divergence": "The steps grow until the path leaves the surface, labelled *diverged at step k*; the loss curve rises up to that step.",
+    "too-slow": "After many steps the path has barely moved: *too slow*.",
+    "local-minimum": "On the surface with a shallow and a deep basin, the run settles in the shallow one: *stuck in a local minimum*.",
+    "lr-ladder": "The same run at rates ×3 apart, side by side, with the final loss against the rate: too slow at the bottom of the ladder, overshooting or diverging at the top.",
+    "schedulers": "Each scheduler's learning-rate curve: how it changes the rate during training.",
+    "scheduler-escape": "Runs that differ only in their scheduler, from one start: ReduceLROnPlateau cuts its rate and stays in the local minimum, the rates that rise again escape to the deep basin.",
+    "normalization": "Raw inputs make a long, narrow ravine where descent zig-zags or diverges; standardized inputs make round contours and converge fast.",
+    "minmax": "Min-max scaling, (x − min)/(max − min), as a third choice beside raw and standardized inputs, with its own contours.",
+    "batch-size": "Batch 1 takes noisy steps, the full batch steady ones, mini-batches sit between; against examples processed or cost, cheap steps are not a faster run.",
+}
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One picture: the page at `query`, at a viewport size, after an optional action."""
+
+    name: str  # path under the output folder, without .png
+    query: str  # the page's query string, without "?"
+    width: int
+    height: int
+    action: str = ""  # "", "present", "compare", "finder" or "map"
+
+
+def lesson_image(key: str, width: int) -> str:
+    return f"lessons/{key}-{width}"
+
+
+def shots() -> list[Shot]:
+    """Every shot the script takes, grouped by viewport size (one resize per group)."""
+    out = [Shot(lesson_image(key, w), f"preset={key}", w, h) for w, h in SIZES for key in LESSONS]
+    out.append(Shot("lessons/presenting-1920", f"preset={PRESENTING_LESSON}", 1920, 1080, "present"))
+    out.append(Shot("lessons/embed-960", f"embed=1&preset={EMBED_LESSON}", 960, 540))
+    out.append(Shot("default", "", *README_SIZE))
+    out.append(Shot("compare", "", *README_SIZE, "compare"))
+    for view in ("finder", "map"):
+        out.append(Shot(view, "optimizer=momentum&lr=0.05", *README_SIZE, view))
+    return out
+
+
+# True once the page is drawn: no callback pending (Dash's own store), the badges written,
+# every visible graph laid out at its box's width, and the player holding the paths it was sent
+# (loaded() in assets/player.js sets total and moves to the end). `arguments[0]` says whether
+# the player must hold steps; a run that diverges at once has none.
+READY = """
+var s = window.store && window.store.getState();
+if (!s || s.isLoading) return false;
+var badges = document.getElementById('badges');
+if (!badges || !badges.textContent.trim()) return false;
+var graphs = Array.prototype.filter.call(document.querySelectorAll('.js-plotly-plot'),
+  function (g) { return g.offsetParent !== null; });
+if (!graphs.length) return false;
+for (var i = 0; i < graphs.length; i++) {
+  var g = graphs[i];
+  if (!g._fullLayout || !g.data || !g.data.length) return false;
+  if (Math.abs(g._fullLayout.width - g.clientWidth) > 2) return false;
+}
+var lab = window.descentLab;
+if (!lab || lab.state.playing || lab.state.step !== lab.state.total) return false;
+return !arguments[0] || lab.state.total > 0;
+"""
+FRAMES = "var done = arguments[arguments.length - 1]; requestAnimationFrame(function () { requestAnimationFrame(done); });"
+
+
+def gallery(images: str = "img") -> str:
+    """docs/lessons.md: every lesson with its two pictures and what to notice in them."""
+    lines = [
+        "# The lessons, as a lecturer sees them",
+        "",
+        "Every lesson of the lecture is one click (the lesson menu, or `?preset=<key>`). These are",
+        "the screens at a projector's 1920x1080 and a laptop's 1280x720, regenerated by",
+        "`make screenshots` (headless Chromium; [scripts/screenshots.py](../scripts/screenshots.py)).",
+        "Each shows the run played to its end.",
+        "",
+    ]
+    for key, lesson in LESSONS.items():
+        title = lesson.title["en"]
+        lines += [
+            f"## {lesson.number} · {title}",
+            "",
+            f"`?preset={key}`: {NOTICE[key]}",
+            "",
+            "| 1920x1080 | 1280x720 |",
+            "| --- | --- |",
+            f"| ![{lesson.number} at 1920x1080]({images}/{lesson_image(key, 1920)}.png) "
+            f"| ![{lesson.number} at 1280x720]({images}/{lesson_image(key, 1280)}.png) |",
+            "",
+        ]
+    presenting = LESSONS[PRESENTING_LESSON]
+    lines += [
+        "## For slides",
+        "",
+        f"Presentation mode (press P) hides the controls and enlarges the text; here {presenting.number} at 1920x1080:",
+        "",
+        f"![{presenting.number} in presentation mode at 1920x1080]({images}/lessons/presenting-1920.png)",
+        "",
+        f"Embedded in a slide (`?embed=1&preset={EMBED_LESSON}`, an iframe of 960x540): the views only.",
+        "",
+        f"![{LESSONS[EMBED_LESSON].number} embedded at 960x540]({images}/lessons/embed-960.png)",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def free_port() -> int:
@@ -30,69 +148,137 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def browser(width: int, height: int) -> webdriver.Chrome:
+def browser():
+    from selenium import webdriver
+
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--enable-unsafe-swiftshader",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--hide-scrollbars", f"--window-size={width},{height}",
+        "--no-first-run", "--hide-scrollbars", "--window-size=1920,1080",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options)
+    driver.set_script_timeout(10)
+    return driver
+
+
+def resize(driver, width: int, height: int) -> None:
     # Pin the viewport itself (not the window) to the projector's size.
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
-    return driver
 
 
-def wait_ready(driver, timeout: float = 30) -> None:
-    WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".badge")))
-    time.sleep(1.5)  # let WebGL finish drawing
+def wait_until(driver, script: str, *args, timeout: float = 45, what: str = "the page") -> None:
+    deadline = time.monotonic() + timeout
+    while not driver.execute_script(script, *args):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} was not ready after {timeout:.0f} s: {driver.current_url}")
+        time.sleep(0.1)
+
+
+def wait_ready(driver, what: str = "the page") -> None:
+    """Wait for READY twice, 0.3 s apart (a chained callback may start between), then 2 frames."""
+    try:
+        wait_until(driver, READY, True, timeout=20, what=what)
+    except TimeoutError:
+        # A lesson whose run leaves the map at its first step has no steps to play.
+        wait_until(driver, READY, False, timeout=20, what=what)
+        print(f"  note: the player holds no steps on {driver.current_url}")
+    time.sleep(0.3)
+    wait_until(driver, READY, False, what=what)
+    driver.execute_async_script(FRAMES)
+
+
+def badges(driver) -> str:
+    return driver.execute_script("var b = document.getElementById('badges'); return b ? b.textContent : '';")
+
+
+def wait_badges_change(driver, before: str, what: str) -> None:
+    wait_until(driver, "return document.getElementById('badges').textContent !== arguments[0];", before, what=what)
+    wait_ready(driver, what)
+
+
+def act(driver, action: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    if action == "present":
+        driver.find_element(By.TAG_NAME, "body").send_keys("p")
+        wait_until(driver, "return document.querySelector('#page.presenting') !== null;", what="presentation mode")
+        wait_ready(driver, "presentation mode")
+    elif action == "compare":
+        # Pin lr 0.1, then 0.5 and pin, then 0.64: three paths side by side.
+        for lr in ("0.5", "0.64"):
+            before = badges(driver)
+            driver.find_element(By.ID, "pin").click()
+            wait_badges_change(driver, before, "the pinned run")
+            before = badges(driver)
+            field = driver.find_element(By.ID, "lr")
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(lr + "\n")
+            wait_badges_change(driver, before, f"the run at lr {lr}")
+    elif action in ("finder", "map"):
+        driver.find_element(By.CSS_SELECTOR, f"#lower-view input[value='{action}']").click()
+        wait_until(
+            driver,
+            "var g = document.querySelector('#' + arguments[0] + '-graph .js-plotly-plot');"
+            " return g !== null && g.offsetParent !== null && g.data && g.data.length > 0;",
+            action,
+            what=f"the {action}",
+        )
+        wait_ready(driver, f"the {action}")
+
+
+def take(driver, base: str, out: Path, todo: list[Shot]) -> None:
+    size = None
+    for shot in todo:
+        if (shot.width, shot.height) != size:
+            size = (shot.width, shot.height)
+            resize(driver, *size)
+        started = time.monotonic()
+        driver.get(f"{base}/?{shot.query}" if shot.query else f"{base}/")
+        wait_ready(driver, shot.name)
+        act(driver, shot.action)
+        driver.execute_script(
+            "if (document.activeElement) document.activeElement.blur();"
+            " var c = document.querySelector('.controls'); if (c) c.scrollTop = 0;"
+        )
+        path = out / f"{shot.name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(path))
+        print(f"  {path} ({shot.width}x{shot.height}, {time.monotonic() - started:.1f} s)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="docs/img")
-    parser.add_argument("--query", action="append", default=[], help="extra name=query shots")
+    parser.add_argument("--only", action="append", default=[], help="only the shots whose name holds this")
+    parser.add_argument("--query", action="append", default=[], help="extra name=query shots at 1280x720")
     args = parser.parse_args()
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    todo = [s for s in shots() if not args.only or any(part in s.name for part in args.only)]
+    todo += [Shot(name, query, *README_SIZE) for name, query in (q.split("=", 1) for q in args.query)]
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     port = free_port()
     server = make_server("127.0.0.1", port, create_app().server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    driver = browser(1280, 720)
+    driver = browser()
     try:
-        driver.get(f"http://127.0.0.1:{port}/")
-        wait_ready(driver)
-        driver.save_screenshot(str(out / "default.png"))
-        # Comparison: pin lr 0.1, then 0.5 and pin, then 0.64.
-        for lr in ("0.5", "0.64"):
-            driver.find_element(By.ID, "pin").click()
-            time.sleep(0.8)
-            field = driver.find_element(By.ID, "lr")
-            field.clear()
-            field.send_keys(lr + "\n")
-            time.sleep(1.5)
-        wait_ready(driver)
-        driver.save_screenshot(str(out / "compare.png"))
-        for view in ("finder", "map"):
-            driver.get(f"http://127.0.0.1:{port}/?optimizer=momentum&lr=0.05")
-            wait_ready(driver)
-            driver.find_element(By.CSS_SELECTOR, f"#lower-view input[value='{view}']").click()
-            time.sleep(3)
-            driver.save_screenshot(str(out / f"{view}.png"))
-        for shot in args.query:
-            name, query = shot.split("=", 1)
-            driver.get(f"http://127.0.0.1:{port}/?{query}")
-            wait_ready(driver)
-            driver.save_screenshot(str(out / f"{name}.png"))
+        take(driver, f"http://127.0.0.1:{port}", out, todo)
     finally:
         driver.quit()
         server.shutdown()
-    print(f"screenshots written to {out}/")
+    (out.parent / "lessons.md").write_text(gallery(out.name), encoding="utf-8")
+    print(f"{len(todo)} screenshots written to {out}/ in {time.monotonic() - started:.0f} s; gallery {out.parent / 'lessons.md'}")
 
 
 if __name__ == "__main__":
