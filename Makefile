@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench screenshots browser clean
+.PHONY: run serve test lint bench screenshots browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Descent Lab needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -19,12 +19,20 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
+$(VENV)/.installed-serve: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[serve]'
+	@touch $@ $(VENV)/.installed-run
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
+
+# A classroom: gunicorn with app/gunicorn_conf.py (workers from the cores, 75 s keep-alive).
+serve: $(VENV)/.installed-serve
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config app/gunicorn_conf.py app.wsgi:server
 
 browser:
 	@CHROMIUM=$(CHROMIUM) sh scripts/ensure-browser.sh

@@ -136,7 +136,7 @@ def create_app() -> dash.Dash:
         Output("player-speed-sync", "data"),
         Input("player-speed", "value"),
     )
-    security.harden(app.server)
+    security.harden(app.server, app.csp_hashes())  # after every clientside callback is added
     security.guard_callbacks(app)
     serve_compressed(app.server, app.config.routes_pathname_prefix)
     return app

@@ -3,12 +3,27 @@
 Framing is allowed from anywhere by default so slides (reveal.js, any iframe) can embed the
 page; set DESCENT_LAB_FRAME_ANCESTORS (a CSP frame-ancestors list such as
 "'self' https://slides.example.org") to restrict it.
+
+The Content-Security-Policy runs only the app's own script files: script-src is 'self' plus the
+hash of Dash's one inline script (`var renderer = new DashRenderer();`, from app.csp_hashes()),
+with neither 'unsafe-inline' nor 'unsafe-eval'. What was checked in Chromium
+(tests/test_csp_browser.py, no violation reported):
+- Dash's config travels in <script type="application/json">, which is data, never run.
+- Clientside callbacks are ClientsideFunction names in assets/player.js, not inline code.
+- plotly.js 3D (WebGL) and 2D views compile no strings: its regl commands come precompiled, and
+  the Function(...) calls left in the bundle are polyfills that modern browsers never reach.
+- dcc.Download saves a Blob through a link's download attribute: no script, no fetch.
+- The offline HTML export is a file opened from disk: this header never reaches it.
+- Debug mode (`python -m app --debug`, dev tools on) runs under the same policy.
+style-src keeps 'unsafe-inline': Dash's renderer and its core components insert <style>
+elements at run time (Chromium reports style-src-elem violations without it); styles run no code.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 
 from dash.exceptions import DependencyException
 from flask import Flask, abort, request
@@ -17,15 +32,24 @@ from app.upload import UPLOAD_REQUEST_BYTES
 
 # A control change posts a few kilobytes; the largest request is a CSV upload at its cap.
 MAX_REQUEST_BYTES = UPLOAD_REQUEST_BYTES
+# Set to 1 to add internals to responses (X-Descent-Cache-Stats: the memo's counts, the pid).
+DEBUG_HEADERS_ENV = "DESCENT_LAB_DEBUG_HEADERS"
 
 
-def content_security_policy(frame_ancestors: str) -> str:
-    # Dash renders with inline scripts/styles and Plotly evaluates no strings; 'unsafe-eval' is
-    # still needed by plotly.js's 3D (regl) shaders.
+def debug_headers(server: Flask) -> bool:
+    """Whether responses may name server internals: in debug mode or when DEBUG_HEADERS_ENV=1.
+
+    Read at each request, so a test can turn it on without building another app.
+    """
+    return server.debug or os.environ.get(DEBUG_HEADERS_ENV, "").strip() == "1"
+
+
+def content_security_policy(frame_ancestors: str, script_hashes: Sequence[str] = ()) -> str:
+    """The policy, given the hashes of the inline scripts the page may run (module docstring)."""
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+            " ".join(["script-src 'self'", *script_hashes]),
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: blob:",
             "font-src 'self' data:",
@@ -38,10 +62,11 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
-def harden(server: Flask) -> None:
+def harden(server: Flask, script_hashes: Sequence[str] = ()) -> None:
+    """Cap requests and add the security headers; script_hashes are the Dash app's csp_hashes()."""
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     frame_ancestors = os.environ.get("DESCENT_LAB_FRAME_ANCESTORS", "*").strip() or "*"
-    policy = content_security_policy(frame_ancestors)
+    policy = content_security_policy(frame_ancestors, script_hashes)
 
     @server.errorhandler(DependencyException)
     def unknown_asset(_error):

@@ -8,8 +8,13 @@ the two columns the lecturer chose. Every problem raises UploadError with a mess
 what is wrong and what to do about it.
 
 Decisions a lecturer may notice:
-- The delimiter is sniffed (comma, semicolon, tab or bar). With a semicolon or tab the file
+- The delimiter is the one of comma, semicolon, tab or bar that splits the first lines into the
+  same number of fields most often (csv's reader, linear in the text: csv.Sniffer's regular
+  expressions take quadratic time on a quoted run of spaces). With a semicolon or tab the file
   is also read with decimal commas (1,5), and the reading that finds more numeric columns wins.
+- Every reading step is bounded by size: the delimiter is found in the first SNIFF_CHARS, the
+  first line may hold at most MAX_FILE_COLUMNS cells in MAX_FIRST_LINE_CHARS, and pandas' C
+  parser (linear) reads the rest once or twice.
 - A first line made only of numbers is data, not a header: the columns are named "column 1",
   "column 2", ... and a notice says so.
 - Columns holding any text (numbers written with thousands separators such as 1,234 included)
@@ -19,6 +24,10 @@ Decisions a lecturer may notice:
 - Rows with a missing value in the chosen x or y are left out (the DataFit's description says how
   many); fewer than MIN_ROWS left is an error. A constant y is fine (the best line is flat); a
   constant x is not.
+- The chosen columns' numbers must be at most MAX_MAGNITUDE in size, and the largest at least
+  MIN_MAGNITUDE unless the column is all zeros: beyond either end the loss's squares overflow
+  or vanish (1e-160 squared is below the smallest float). Such a column is refused with a
+  message saying how to rescale it; nothing is rescaled silently.
 """
 
 from __future__ import annotations
@@ -27,9 +36,11 @@ import base64
 import binascii
 import csv
 import io
+import itertools
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,13 +63,18 @@ MAX_STORE_BYTES = 128 * 1024
 STORE_HEADROOM = 16 * 1024  # for the filename and notices, which the values leave room for
 # Squares of larger numbers in the loss, times a learning rate, overflow within a few steps.
 MAX_MAGNITUDE = 1e12
+# Squares of smaller ones (x² in the normal equations) underflow toward denormals and zero.
+MIN_MAGNITUDE = 1e-12
 # x whose spread is this small beside its size leaves the raw normal equations too few digits.
 MIN_RELATIVE_SPREAD = 1e-10
 SAMPLE_SEED = 0
 MAX_HINTS = 5  # text columns examined for numbers in disguise
 DELIMITERS = ",;\t|"
-SNIFF_CHARS = 64 * 1024
-SNIFF_LINES = 100  # csv.Sniffer's cost grows with the lines it sees, not just their length
+SNIFF_CHARS = 64 * 1024  # whole lines of the file's start, where the delimiter is looked for
+SNIFF_LINES = 100
+# The first line (the header) is read on its own, to count its cells before pandas sees them:
+# pandas spends seconds building a frame of 10^5 columns.
+MAX_FIRST_LINE_CHARS = 256 * 1024
 STORE_VERSION = 1
 UPLOAD_NAME = "upload"
 
@@ -87,8 +103,8 @@ def read_upload(contents: str, filename: str) -> UploadedTable:
     name = _clean_filename(filename)
     label = repr(name) if name else "the file"
     text = _decode(contents, label)
-    delimiter = _sniff_delimiter(text)
-    first = _first_line(text, delimiter)
+    delimiter = _detect_delimiter(text)
+    first = _first_line(text, delimiter, label)
     if len(first) > MAX_FILE_COLUMNS:
         raise UploadError(
             f"{label} has {len(first):,} columns: at most {MAX_FILE_COLUMNS:,} can be read. "
@@ -264,18 +280,37 @@ def _decode(contents, label: str) -> str:
         raise UploadError(f"{label} is not a text file: save it as 'CSV UTF-8' and upload that")
     if not text.strip():
         raise UploadError(f"{label} is empty")
-    return text
+    # One line ending (old Macs end lines with CR alone): csv and pandas then see the same lines.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _sniff_delimiter(text: str) -> str:
-    lines = text[:SNIFF_CHARS].splitlines()
-    if len(text) > SNIFF_CHARS and len(lines) > 1:
-        lines.pop()  # whole lines only
-    sample = "\n".join(lines[:SNIFF_LINES])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","  # one column, or no consistent delimiter: pandas will say what is wrong
+def _detect_delimiter(text: str) -> str:
+    """The candidate that splits most of the first lines into one same number (> 1) of fields.
+
+    Ties go to the earlier candidate in DELIMITERS (comma first). No candidate: a comma (one
+    column, or no consistent delimiter: pandas will say what is wrong).
+    """
+    sample = text[:SNIFF_CHARS]
+    if len(text) > SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter, skipinitialspace=True)
+        try:
+            widths = [len(row) for row in itertools.islice(reader, SNIFF_LINES) if _filled(row)]
+        except csv.Error:
+            continue
+        agreeing = Counter(width for width in widths if width > 1).most_common(1)
+        if agreeing:
+            width, rows = agreeing[0]
+            if (rows, width) > best_score:
+                best, best_score = delimiter, (rows, width)
+    return best
+
+
+def _filled(row: list[str]) -> bool:
+    """Not a blank line (pandas skips those, whitespace only included)."""
+    return any(cell.strip() for cell in row)
 
 
 def _looks_numeric(cell: str, delimiter: str) -> bool:
@@ -291,11 +326,21 @@ def _looks_numeric(cell: str, delimiter: str) -> bool:
     return False
 
 
-def _first_line(text: str, delimiter: str) -> list[str]:
+def _first_line(text: str, delimiter: str, label: str) -> list[str]:
+    """The cells of the first line that is not blank (the header, or the first row of data)."""
+    prefix = text[:MAX_FIRST_LINE_CHARS]
+    source = io.StringIO(prefix)
+    reader = csv.reader(source, delimiter=delimiter, skipinitialspace=True)
     try:
-        return next(csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True), [])
-    except csv.Error:
-        return []  # pandas will read it, or say what is wrong
+        first = next((row for row in reader if _filled(row)), [])
+    except csv.Error as error:  # a cell longer than csv's field limit (128 KiB)
+        raise UploadError(f"{label} could not be read as CSV: {error}") from None
+    if len(text) > len(prefix) and source.tell() == len(prefix) and not prefix.endswith("\n"):
+        raise UploadError(
+            f"{label} has a first line longer than {MAX_FIRST_LINE_CHARS // 1024} KB: "
+            "it should name the columns (or hold the first row of numbers)"
+        )
+    return first
 
 
 def _rows(count: int) -> str:
@@ -313,11 +358,14 @@ def _names(names: list[str], shown: int = 10) -> str:
 
 def _parse(text: str, delimiter: str, has_header: bool, label: str) -> pd.DataFrame:
     best, best_count = None, -1
-    for decimal in "." if delimiter == "," else ".,":
+    # Decimal commas are tried only where a comma is not the delimiter and could be one.
+    for decimal in ".," if delimiter != "," and "," in text else ".":
         try:
             frame = pd.read_csv(
                 io.StringIO(text),
                 sep=delimiter,
+                engine="c",  # never the Python engine's fallback: it is neither linear nor quick
+                low_memory=False,  # one pass, not chunks: the text is at most MAX_UPLOAD_BYTES
                 decimal=decimal,
                 header=0 if has_header else None,
                 skipinitialspace=True,
@@ -353,11 +401,12 @@ def _unique(names: list[str]) -> list[str]:
 
 def _classify_columns(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     numeric, text, empty = [], [], []
-    for name in frame.columns:
-        column = frame[name]
-        if column.isna().all():
+    # One pass over the whole frame: a column at a time costs seconds for 1,000 columns.
+    blank = frame.isna().all().to_numpy()
+    for name, dtype, is_blank in zip(frame.columns, frame.dtypes, blank, strict=True):
+        if is_blank:
             empty.append(name)
-        elif is_numeric_dtype(column) and not is_bool_dtype(column):
+        elif is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
             numeric.append(name)
         else:
             text.append(name)
@@ -400,7 +449,8 @@ def _sample_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     columns = [_encode_column(frame[name].to_numpy()[order]) for name in frame.columns]
     row_chars = np.zeros(len(order), dtype=np.int64)
     for column in columns:
-        row_chars += [len(json.dumps(cell)) + 2 for cell in column]
+        # One json.dumps per column, split at its separators (no number, null or "inf" holds one).
+        row_chars += [len(cell) + 2 for cell in json.dumps(column)[1:-1].split(", ")]
     fixed = len(json.dumps({"columns": list(frame.columns), "values": [[] for _ in columns]}))
     fits = int(
         np.searchsorted(fixed + np.cumsum(row_chars), MAX_STORE_BYTES - STORE_HEADROOM, "right")
@@ -527,6 +577,13 @@ def _check_finite(column: str, values: np.ndarray) -> None:
             f"large overflow the loss (the limit is {MAX_MAGNITUDE:.0e}). Rescale the column, "
             "for example into thousands or millions"
         )
+    if 0 < largest < MIN_MAGNITUDE:
+        raise UploadError(
+            f"column {column!r} holds only tiny numbers (the largest is {largest:.3g} in size): "
+            f"their squares vanish in the loss (the largest must be at least {MIN_MAGNITUDE:.0e}, "
+            "or every value 0). Rescale the column, "
+            "for example into millionths or billionths"
+        )
 
 
 def _check_varies(column: str, x: np.ndarray) -> None:
@@ -536,7 +593,8 @@ def _check_varies(column: str, x: np.ndarray) -> None:
             f"column {column!r} is constant (every value is {low:g}): a line cannot be fitted "
             "against it, nor can it be scaled"
         )
-    if np.var(x) < MIN_RELATIVE_SPREAD * np.mean(x * x):
+    unit = x / max(abs(low), abs(high))  # in units of its largest size: no square underflows
+    if np.var(unit) < MIN_RELATIVE_SPREAD * np.mean(unit * unit):
         raise UploadError(
             f"column {column!r} barely varies for its size (from {low:.12g} to {high:.12g}): "
             "subtract a constant such as its smallest value before uploading"

@@ -13,6 +13,7 @@ import functools
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 from urllib.parse import quote
@@ -501,3 +502,55 @@ def test_the_server_is_still_up_and_logged_no_error(server, session):
     log = server.log()
     for sign in ("Traceback", "Exception on", "WORKER TIMEOUT", "Worker exiting"):
         assert sign not in log, log[-3000:]
+
+
+# --------------------------------------------------------------------------- uploads (issue 13)
+
+
+def test_a_quoted_run_of_spaces_is_answered_over_http_and_the_workers_stay_free(server, session, shape):
+    """csv.Sniffer spent 30-50 s on this 87 KB request while holding its worker; now a message."""
+    import base64
+    from concurrent.futures import ThreadPoolExecutor
+
+    dependency = shape.callback("upload-data.data")
+    contents = "data:text/csv;base64," + base64.b64encode(b'"' + b" " * 65_000 + b'"').decode()
+    body = shape.body(dependency, {"upload-file": contents}, changed=["upload-file.contents"])
+    body["state"][0]["value"] = "spaces.csv"
+
+    def upload(_):
+        with requests.Session() as own:  # six at once, as in the report: two workers each
+            return post_callback(own, server.url, body)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(upload, range(6)))
+    for answer in answers:
+        assert answer.status_code == 200, answer.text[:300]
+        error = strict_json(answer.text)["response"]["upload-error"]["children"]
+        assert error.startswith("'spaces.csv' holds 0 rows of data"), error
+    assert session.get(server.url + "/", timeout=REQUEST_TIMEOUT).status_code == 200
+    assert server.alive()
+
+
+# --------------------------------------------------------------------------- internals (issue 13)
+
+
+def test_the_cache_counts_and_the_pid_stay_out_of_responses(server, session, main_body):
+    answer = post_callback(session, server.url, main_body)
+    assert answer.status_code == 200
+    assert answer.headers["X-Descent-Cache"] in ("hit", "miss")  # benchmarks/load.py counts these
+    assert "X-Descent-Cache-Stats" not in answer.headers
+    assert not any("pid=" in value for value in answer.headers.values())
+
+
+def test_debug_headers_add_the_cache_counts_when_asked_for(monkeypatch):
+    from benchmarks.server import app_and_shape, load_body, post
+
+    _, client, shape = app_and_shape()
+    body = load_body(shape, {"lr": 0.0177})
+    monkeypatch.delenv(security.DEBUG_HEADERS_ENV, raising=False)
+    status, _, _, headers = post(client, body)
+    assert status == 200 and "X-Descent-Cache-Stats" not in headers
+    monkeypatch.setenv(security.DEBUG_HEADERS_ENV, "1")
+    status, _, _, headers = post(client, body)
+    assert status == 200 and headers["X-Descent-Cache"] == "hit"
+    assert re.fullmatch(r"hits=\d+; misses=\d+; pid=\d+", headers["X-Descent-Cache-Stats"])

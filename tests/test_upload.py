@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import math
+import re
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from app.callbacks import compute_views, upload_outputs
 from app.upload import (
     MAX_COLUMNS,
+    MAX_FILE_COLUMNS,
+    MAX_FIRST_LINE_CHARS,
     MAX_MAGNITUDE,
     MAX_ROWS,
     MAX_STORE_BYTES,
     MAX_UPLOAD_BYTES,
+    MIN_MAGNITUDE,
     MIN_ROWS,
+    SNIFF_CHARS,
     UPLOAD_REQUEST_BYTES,
     UploadedTable,
     UploadError,
@@ -419,3 +427,200 @@ def test_data_fit_minimiser_matches_polyfit_in_every_scaling():
         assert fit.line(surface.minimiser, normalization) == pytest.approx(
             (slope, intercept), rel=1e-8
         )
+
+
+# Hostile uploads (issue 13): every file under the cap is answered, with a message or a fit.
+# csv.Sniffer took 30-50 s on a quoted run of 64 KB of spaces (quadratic backtracking).
+
+# CPU seconds after which an upload counts as hung: a regression to quadratic time takes
+# minutes on these files; the slowest here takes about 0.4 s (the closing note of issue 13).
+HANG_GUARD_SECONDS = 5.0
+CAP = MAX_UPLOAD_BYTES
+
+
+def _wide_header(columns: int) -> str:
+    return ",".join(f"c{i}" for i in range(columns)) + "\n"
+
+
+HOSTILE = {
+    "quoted spaces, 16 KB": '"' + " " * 16_000 + '"',
+    "quoted spaces, 64 KB": '"' + " " * 65_000 + '"',
+    "quoted spaces, 2 MB": '"' + " " * (CAP - 2) + '"',
+    "quotes, 64 KB": '"' * 64_000,
+    "quotes, 2 MB": '"' * CAP,
+    "quote-space pairs, 2 MB": '" ' * (CAP // 2),
+    "a quoted run in a table, 2 MB": 'x,y\n"' + " " * (CAP - 10) + '",1\n',
+    "one 2 MB line of numbers": "1," * (CAP // 2 - 1) + "1",
+    "one 2 MB line of spaces": "x" + " " * (CAP - 2) + "y",
+    "one 2.5 MB line": "1," * 1_250_000,
+    "a long cell, then 850,000 columns": '"' + "a" * 200_000 + '",' + "a," * 850_000,
+    "blank lines, then 990,000 columns": "\n  \n" + "a," * 990_000,
+    "short header, one 900,000-cell row": "x,y\n1,2\n" + "3," * 900_000 + "\n4,5\n",
+    "10^6 tiny rows": "x\n" + "1\n" * (CAP // 2 - 2),
+    "500,000 rows of two columns": "x,y\n" + "1,2\n3,5\n" * (CAP // 8 - 1),
+    "300,000 rows, semicolons and decimal commas": "x;y\n" + "1,5;2,5\n2,5;4,0\n" * (CAP // 16 - 1),
+    "1,000 columns x 900 rows": _wide_header(MAX_FILE_COLUMNS) + ("1," * 999 + "1\n") * 900,
+    "1,000 text columns, semicolons": _wide_header(1000).replace(",", ";") + ("a;" * 999 + "1\n") * 980,
+    "300,000 quoted newlines": "x,y\n" + '"\n",1\n' * 300_000,
+    "an unterminated quote": 'x,y\n1,2\n"3,4\n5,6\n' + "7,8\n" * 100_000,
+    "denormal x": "x,y\n" + "".join(f"{(i + 1) * 5e-324},{i}\n" for i in range(100)),
+    "mixed delimiters": "x,y;z\t|w\n1,2;3\t4|5\n6;7,8\n9\t10|11,12\n",
+    "NUL bytes": b"x,y\n1,2\x00\n3,4\n5,6\n",
+    "a byte order mark": "\ufeffx,y\n1,2\n3,4\n5,7\n",
+    "CRLF line endings": "x,y\r\n1,2\r\n3,4\r\n5,7\r\n",
+    "CR line endings": "x,y\r1,2\r3,4\r5,7\r",
+    "a header only": "x,y\n",
+}
+
+
+def answer(data: str | bytes) -> tuple[str, list[str], dict | None]:
+    """(error, column choices, stored table) from the page's own upload callback, hang-guarded."""
+    started = time.process_time()
+    store, _, x, _, y, _, error = upload_outputs(data_url(data), "hostile.csv")
+    spent = time.process_time() - started
+    assert spent < HANG_GUARD_SECONDS, f"the upload took {spent:.1f} s of CPU"
+    return error, ([x, y] if not error else []), (store if not error else None)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_uploads_get_a_message_or_a_working_fit(name):
+    error, columns, store = answer(HOSTILE[name])
+    if error:
+        assert error.startswith("'hostile.csv' "), error  # says which file, then what is wrong
+        assert len(error) < 600
+        return
+    json.dumps(store, allow_nan=False)
+    result = compute_views(
+        "upload", "sgd", 0.1, "constant", "full", "standard", 50, 0, None, None, [], [], [], [], [],
+        upload={"table": store, "x": columns[0], "y": columns[1]},
+    )
+    if not result["ok"]:  # a column the fit refuses: the message sits next to the upload
+        assert result["errors"]["upload"].startswith("column "), result["errors"]
+        return
+    table = table_from_store(store)
+    x, y = (table.frame[c].to_numpy() for c in columns)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    slope, intercept = np.polyfit(x[keep], y[keep], 1)
+    fit = data_fit_from(store, *columns)
+    line = fit.line(fit.surface("standard").minimiser, "standard")
+    assert line == pytest.approx((slope, intercept), rel=1e-6, abs=1e-9)
+
+
+def test_the_answers_to_hostile_uploads_name_the_problem():
+    messages = {name: answer(HOSTILE[name])[0] for name in HOSTILE}
+    assert "holds 0 rows of data" in messages["quoted spaces, 64 KB"]
+    assert "field larger than field limit" in messages["quoted spaces, 2 MB"]
+    assert f"first line longer than {MAX_FIRST_LINE_CHARS // 1024} KB" in messages["blank lines, then 990,000 columns"]
+    assert "Expected 2 fields in line 3, saw 900001" in messages["short header, one 900,000-cell row"]
+    assert "the limit is 2 MB" in messages["one 2.5 MB line"]
+    assert "EOF inside string" in messages["an unterminated quote"]
+    assert "not a text file" in messages["NUL bytes"]
+    assert "only one numeric column" in messages["10^6 tiny rows"]
+    assert "holds 0 rows of data" in messages["a header only"]
+    for name in ("a byte order mark", "CRLF line endings", "CR line endings", "1,000 columns x 900 rows"):
+        assert messages[name] == "", name
+
+
+def test_reading_hands_each_step_a_bounded_part_of_the_file(monkeypatch):
+    """The delimiter is looked for in SNIFF_CHARS, the header in MAX_FIRST_LINE_CHARS; pandas'
+    C parser (linear) reads the whole file at most twice; csv.Sniffer is never asked."""
+    import app.upload as upload
+
+    handed, parses = [], []
+    real_reader, real_read_csv = csv.reader, pd.read_csv
+
+    def reader(source, **options):
+        handed.append(len(source.getvalue()))
+        return real_reader(source, **options)
+
+    def read_csv(source, **options):
+        assert options.get("engine") == "c"
+        parses.append(len(source.getvalue()))
+        return real_read_csv(source, **options)
+
+    def no_sniffer(*_args, **_kwargs):
+        raise AssertionError("csv.Sniffer backtracks quadratically on quoted runs")
+
+    monkeypatch.setattr(upload.csv, "reader", reader)
+    monkeypatch.setattr(upload.csv, "Sniffer", no_sniffer)
+    monkeypatch.setattr(upload.pd, "read_csv", read_csv)
+    for text in (
+        "x;y\n" + "1,5;2,5\n2,5;4,0\n" * (CAP // 16 - 1),
+        'x,y\n"' + " " * (CAP - 10) + '",1\n',
+    ):
+        handed.clear(), parses.clear()
+        read_upload(data_url(text), "big.csv") if text.startswith("x;") else answer(text)
+        assert handed and max(handed[:-1]) <= SNIFF_CHARS and handed[-1] <= MAX_FIRST_LINE_CHARS
+        assert len(parses) <= 2
+
+
+def test_a_file_too_wide_is_refused_before_pandas_builds_its_columns():
+    message = fails(_wide_header(MAX_FILE_COLUMNS + 1) + "1," * MAX_FILE_COLUMNS + "1\n", "columns")
+    assert f"at most {MAX_FILE_COLUMNS:,} can be read" in message
+
+
+def test_the_delimiter_is_the_one_that_splits_lines_alike():
+    assert read("name\tx\ty\nSmith, J\t1\t2\nLee, K\t2\t4\nKim, M\t3\t7\n").columns == ("x", "y")
+    assert read("x|y\n1|2\n2|4\n3|7\n").columns == ("x", "y")
+    # A semicolon file whose decimal commas outnumber its semicolons.
+    table = read("a;b\n1,25;2,5\n2,5;4,75\n3,5;7,25\n")
+    assert table.frame["b"].tolist() == [2.5, 4.75, 7.25]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([1e-160, 2e-160, 3e-160], "the largest is 3e-160 in size"),
+        ([5e-324, 1e-323, 1.5e-323], "the largest is 1.48e-323 in size"),  # denormals
+        ([1e-13, 2e-13, 3e-13], "the largest is 3e-13 in size"),
+    ],
+)
+@pytest.mark.parametrize("role", ["x", "y"])
+def test_tiny_numbers_are_refused_naming_the_column_and_the_smallest_allowed(values, message, role):
+    other = [1.0, 2.0, 4.0]
+    x, y = (values, other) if role == "x" else (other, values)
+    table = read("x,y\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(x, y, strict=True)))
+    with pytest.raises(UploadError) as caught:
+        data_fit_from(table, "x", "y")
+    text = str(caught.value)
+    assert text.startswith(f"column {role!r} holds only tiny numbers ({message})")
+    assert f"at least {MIN_MAGNITUDE:.0e}" in text and "Rescale the column" in text
+
+
+def test_the_smallest_and_largest_allowed_sizes_fit_in_every_scaling():
+    x = np.array([1.0, 2.0, 3.5, 5.0]) * MIN_MAGNITUDE
+    y = np.array([3.0, 1.0, 4.0, 1.5]) * MAX_MAGNITUDE / 5
+    table = read("x,y\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)))
+    fit = data_fit_from(table, "x", "y")
+    slope, intercept = np.polyfit(x / MIN_MAGNITUDE, y, 1)  # polyfit on x in its own unit
+    for normalization in NORMALIZATIONS:
+        line = fit.line(fit.surface(normalization).minimiser, normalization)
+        assert line == pytest.approx((slope / MIN_MAGNITUDE, intercept), rel=1e-6)
+    zeros = read("x,y\n1,0\n2,0\n3,0\n")  # an all-zero y is a flat line, not tiny numbers
+    assert data_fit_from(zeros, "x", "y").surface("none").minimiser == pytest.approx((0.0, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("inf", "holds an infinite value"),
+        ("-Infinity", "holds an infinite value"),
+        ("1e999", "holds an infinite value"),
+        ("1e300", "holds numbers as large as 1e+300 in size"),
+    ],
+)
+def test_infinite_and_huge_cells_are_refused_naming_the_column(cell, message):
+    table = read(f"x,y\n1,2\n2,{cell}\n3,4\n4,5\n")
+    with pytest.raises(UploadError, match="^column 'y' " + re.escape(message)):
+        data_fit_from(table, "x", "y")
+
+
+def test_nan_cells_are_missing_values():
+    fit = data_fit_from(read("x,y\n1,2\n2,nan\n3,4\n4,NaN\n5,6\n"), "x", "y")
+    assert fit.n == 3 and "Left out 2 rows with a missing value (2 in 'y')" in fit.description
+
+
+def test_tiny_x_with_a_spread_is_judged_in_its_own_unit():
+    # 1e-11 to 1e-11 * (1 + 1e-12): its squares do not underflow, yet it barely varies.
+    with pytest.raises(UploadError, match="barely varies for its size"):
+        data_fit_from(read("x,y\n1e-11,1\n1.000000000001e-11,2\n1.000000000002e-11,3\n"), "x", "y")
