@@ -65,6 +65,7 @@ TEXT: dict[str, dict[str, str]] = {
     "outcome_diverged": {"en": "diverged at step {step}", "ko": "{step} 스텝에서 발산"},
     "outcome_local_minimum": {"en": "stuck in a local minimum", "ko": "지역 최소점에 갇힘"},
     "outcome_slow": {"en": "too slow", "ko": "너무 느림"},
+    "outcome_saddle": {"en": "stuck on a saddle point", "ko": "안장점에 멈춤"},
     "why_converged": {
         "en": "The steps shrank with the gradient and the loss settled at its lowest value.",
         "ko": "기울기가 작아지면서 이동 폭도 줄어들어 손실이 최솟값에 자리 잡았습니다.",
@@ -74,8 +75,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "학습률이 커서 매 스텝이 최소점을 지나쳐 골짜기를 지그재그로 가로지릅니다.",
     },
     "why_diverged": {
-        "en": "The learning rate is far too large: every step lands higher than the last, so the loss explodes.",
-        "ko": "학습률이 너무 커서 매 스텝이 이전보다 더 높은 곳에 떨어지고 손실이 폭발합니다.",
+        "en": "The loss ran away: far too large a rate makes every step land higher than the last (a surface with no bottom falls without end).",
+        "ko": "손실이 끝없이 달아났습니다: 학습률이 너무 크면 매 스텝이 이전보다 더 높은 곳에 떨어집니다 (바닥이 없는 곡면에서는 끝없이 내려갑니다).",
     },
     "why_local_minimum": {
         "en": "The gradient is zero here but the loss is not the lowest: small steps cannot climb out.",
@@ -84,6 +85,10 @@ TEXT: dict[str, dict[str, str]] = {
     "why_slow": {
         "en": "The learning rate is so small that the updates crawl: many more steps are needed.",
         "ko": "학습률이 너무 작아 업데이트가 기어가듯 느립니다: 훨씬 많은 스텝이 필요합니다.",
+    },
+    "why_saddle": {
+        "en": "The gradient is zero but it is not a minimum: the loss still falls some way from here, yet with no slope to follow the steps stay put.",
+        "ko": "기울기는 0이지만 최소점이 아닙니다: 여기서 어느 방향으로는 손실이 더 내려가지만, 따라갈 기울기가 없어 스텝이 제자리에 머뭅니다.",
     },
     "invalid": {"en": "Not applied", "ko": "적용되지 않음"},
     "kept_last": {
@@ -131,6 +136,32 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "One file that plays this view in any browser, without network or server",
         "ko": "네트워크나 서버 없이 어느 브라우저에서나 이 화면을 재생하는 파일 하나",
     },
+    # The curves' axes (app/figures/curves.py).
+    "loss_above_best": {"en": "Loss above the best, L − L* (log)", "ko": "최솟값 위의 손실, L − L* (로그)"},
+    "best_is": {"en": "L* = {best:.4g}", "ko": "L* = {best:.4g}"},
+    "lr_axis_log": {"en": "Learning rate (log scale)", "ko": "학습률 (로그 스케일)"},
+    "loss_linear": {
+        "en": "Loss (linear: it falls below the lowest value found on the map)",
+        "ko": "손실 (선형: 지도에서 찾은 최솟값보다 낮아짐)",
+    },
+    "floored": {
+        "en": "floor {floor:.0e}",
+        "ko": "하한 {floor:.0e}",
+    },
+    "x_axis": {"en": "Curves against", "ko": "곡선의 가로축"},
+    "x_iteration": {"en": "iteration", "ko": "반복"},
+    "x_epoch": {"en": "epoch", "ko": "에포크"},
+    "x_examples": {"en": "examples processed", "ko": "처리한 예제 수"},
+    "x_time": {"en": "time (model)", "ko": "시간 (모델)"},
+    "epoch_axis": {"en": "Epoch (passes over the data)", "ko": "에포크 (데이터를 한 번 훑는 단위)"},
+    "examples_axis": {"en": "Examples processed", "ko": "처리한 예제 수"},
+    "time_axis": {
+        "en": "ms (model: {overhead:g} µs/step + {per_example:g} µs/example)",
+        "ko": "ms (모델: 스텝당 {overhead:g} µs + 예제당 {per_example:g} µs)",
+    },
+    "step_cost": {"en": "{cost:.3g} µs per step (model)", "ko": "스텝당 {cost:.3g} µs (모델)"},
+    "rate_title": {"en": "Final L − L* against the rate", "ko": "학습률에 따른 최종 L − L*"},
+    "rate_axis": {"en": "Learning rate (log scale)", "ko": "학습률 (로그 스케일)"},
 }
 
 

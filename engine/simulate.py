@@ -25,7 +25,7 @@ from engine import limits
 from engine.catalog import problem_of
 from engine.config import RunConfig
 from engine.optimizers import OPTIMIZERS, resolve_optimizer, stack_hyper
-from engine.outcome import VISIBLE, diagnose_many, recent_move, tail_iterates
+from engine.outcome import VISIBLE, diagnose_many, recent_move, tail_iterates, window_scales
 from engine.schedules import Plateau, learning_rates, resolve_schedule
 from engine.trajectory import Trajectory
 
@@ -93,11 +93,17 @@ def _overshoots(next_grad: np.ndarray, move: np.ndarray, visible: float) -> np.n
 @lru_cache(maxsize=128)
 def divergence_limit(surface) -> float:
     """The loss past which a run counts as diverged (engine.limits.DIVERGENCE_FACTOR)."""
-    (x0, x1), (y0, y1) = surface.window
-    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y0, y1, 41)), axis=-1)
     best = surface.global_minimum.value
-    highest = float(np.max(surface.value(grid))) - best
+    highest = window_scales(surface)[1] - best
     return best + limits.DIVERGENCE_FACTOR * max(highest, 1e-12)
+
+
+@lru_cache(maxsize=128)
+def divergence_floor(surface) -> float:
+    """The loss below which a run counts as diverged: a formula unbounded below (x² − y²)
+    whose loss falls without end, DIVERGENCE_FACTOR window spreads under the window's lowest."""
+    lowest, highest, _ = window_scales(surface)
+    return lowest - limits.DIVERGENCE_FACTOR * max(highest - lowest, 1e-12)
 
 
 def _batch_size(config: RunConfig) -> int | None:
@@ -236,7 +242,7 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     else:
         means, per_epoch = _batch_means(configs, surface, batch_size, steps)
 
-    limit = divergence_limit(surface)
+    limit, floor = divergence_limit(surface), divergence_floor(surface)
     params = np.empty((steps + 1, runs, 2))
     grads = np.empty((steps, runs, 2))
     moves = np.empty((steps, runs, 2))
@@ -268,7 +274,8 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             if plateau is not None and (t + 1) % per_epoch == 0:
                 plateau.step(value_fn(p[plateau_rows]))  # the full-data loss after each epoch
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
-                if not np.any(value_fn(p) <= limit):  # NaN compares False
+                now = value_fn(p)
+                if not np.any((now <= limit) & (now >= floor)):  # NaN compares False
                     taken = t + 1
                     break
 
@@ -285,7 +292,7 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
         else:  # overshoot is judged on the full-data gradient
             overshot = _overshoots(surface.grad(params[1:]), moves, visible)
         # Past its own end a run is ignored: it cannot diverge there.
-        sane = (loss <= limit) | (np.arange(taken + 1)[:, None] > ends)
+        sane = ((loss <= limit) & (loss >= floor)) | (np.arange(taken + 1)[:, None] > ends)
         first_bad = np.where(sane.all(axis=0), -1, np.argmin(sane, axis=0))
         diverged = first_bad >= 0
         # An update counts up to the last iterate kept: a diverged run stops before the bad one.
@@ -298,7 +305,7 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             cols = slice(None) if len(lengths) == 1 else np.flatnonzero(ends == end)
             outcomes[cols] = _diagnose(
                 surface, params[: end + 1, cols], loss[: end + 1, cols],
-                overshot[:end, cols], diverged[cols], grad_fn,
+                overshot[:end, cols], diverged[cols], grad_fn, batch_size is not None,
             )  # fmt: skip
     overshoot_counts = np.count_nonzero(counted, axis=0)
 
@@ -330,21 +337,22 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     return trajectories
 
 
-def _diagnose(surface, params, loss, overshot, diverged, grad_fn) -> list[str]:
+def _diagnose(surface, params, loss, overshot, diverged, grad_fn, noisy) -> list[str]:
     """Outcome labels of runs of equal length: params (k+1, R, 2), loss (k+1, R),
-    overshot (k, R)."""
+    overshot (k, R); noisy for mini-batch runs."""
     taken = len(params) - 1
+    final_grad = grad_fn(params[taken])  # the full-data gradient
     return diagnose_many(
         final_params=params[taken],
         recent_move=recent_move(params),
         first_loss=loss[0],
         tail_loss=loss[-tail_iterates(taken) :].min(axis=0),
-        final_loss=loss[taken],
         overshoots=overshot.T,
-        start_grad_norm=np.hypot(*grad_fn(params[0]).T),
-        final_grad_norm=np.hypot(*grad_fn(params[taken]).T),
+        final_grad_norm=np.hypot(*final_grad.T),
+        final_grad=final_grad,
         surface=surface,
         diverged=diverged,
+        noisy=noisy,
     )
 
 
