@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("wire", "benchmarks.wire"),
     ("browser", "benchmarks.browser"),
     ("load", "benchmarks.load"),
+    ("network", "benchmarks.network"),
 ]
 
 
