@@ -23,7 +23,10 @@ OUTCOME_COLOURS = {
     "diverged": "#D55E00",
     "local_minimum": "#CC79A7",
     "slow": "#56B4E9",
+    "saddle": "#999999",
 }
+# An outcome named after this table was written still gets a colour of its own.
+OTHER_OUTCOME_COLOUR = "#555555"
 # Cells the engine refuses to run (cyclic's max_lr below its base_lr) show the plot's
 # background through the gap.
 REFUSED_COLOUR = "#e4e7eb"
@@ -45,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
     "diverged_at": {"en": "diverged at step {step}", "ko": "{step} 스텝에서 발산"},
     "local_minimum": {"en": "local minimum", "ko": "지역 최소점"},
     "slow": {"en": "too slow", "ko": "너무 느림"},
+    "saddle": {"en": "saddle point", "ko": "안장점"},
     "momentum": {"en": "momentum μ", "ko": "모멘텀 μ"},
     "batch_size": {"en": "batch size", "ko": "배치 크기"},
     "beta1": {"en": "β₁ (Adam)", "ko": "β₁ (Adam)"},
@@ -66,7 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 def label(key: str, lang: str = "en", **values) -> str:
     """The text for key in lang (English when lang is unknown), placeholders filled."""
-    entry = TEXT[key]
+    entry = TEXT.get(key, {"en": key.replace("_", " ")})
     text = entry.get(lang, entry["en"])
     return text.format(**values) if values else text
 
@@ -140,7 +144,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
                 "name": label(name, lang),
                 "showlegend": bool(len(chosen)),
                 "marker": {
-                    "color": OUTCOME_COLOURS[name],
+                    "color": OUTCOME_COLOURS.get(name, OTHER_OUTCOME_COLOUR),
                     "symbol": "x" if diverged else "circle",
                     "size": 11 if diverged else 9,
                     "line": {"color": "#ffffff", "width": 0 if diverged else 1},
@@ -270,7 +274,8 @@ def stability_map_figure(
     code = {name: i for i, name in enumerate(OUTCOMES)}
     colourscale = []
     for i, name in enumerate(OUTCOMES):
-        colourscale += [[i / k, OUTCOME_COLOURS[name]], [(i + 1) / k, OUTCOME_COLOURS[name]]]
+        colour = OUTCOME_COLOURS.get(name, OTHER_OUTCOME_COLOUR)
+        colourscale += [[i / k, colour], [(i + 1) / k, colour]]
     second_word = second_label(smap.second, smap.config.scheduler, lang)
     lr_word = label("learning_rate", lang)
     names = [label(name, lang) for name in OUTCOMES]

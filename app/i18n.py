@@ -199,6 +199,7 @@ KOREAN_NAMES: dict[str, str] = {
     "optimizer:adagrad": "Adagrad",
     "optimizer:rmsprop": "RMSprop",
     "optimizer:adam": "Adam",
+    "optimizer:adamw": "AdamW (분리된 가중치 감쇠)",
     "scheduler:constant": "일정 (스케줄러 없음)",
     "scheduler:step": "계단식 감소 (StepLR)",
     "scheduler:exponential": "지수 감소 (ExponentialLR)",

@@ -265,8 +265,13 @@ def second_settings(config: RunConfig) -> list[str]:
         names.append("batch_size")
     for spec in SCHEDULER_PARAMS[config.scheduler]:
         if spec.kind in ("float", "int") and (config.scheduler, spec.name) not in _RATE_AXIS:
-            names.append(spec.name)
+            if spec.name not in _CYCLED_MOMENTA:
+                names.append(spec.name)
     return names
+
+
+# The momenta a cyclic schedule would cycle: not simulated (engine.simulate.check_simulated).
+_CYCLED_MOMENTA = ("base_momentum", "max_momentum")
 
 
 SECOND_SETTINGS_FOR = second_settings
@@ -506,7 +511,9 @@ def _scheduler_spec(config: RunConfig, name: str):
 def _second_values(config: RunConfig, second: str, m: int) -> tuple[np.ndarray, bool]:
     """The rows of a map (see stability_map) and whether they are log-spaced."""
     if second in ("momentum", "beta1"):
-        return np.linspace(0.0, MOMENTUM_MAX, m), False
+        # Nesterov needs some momentum (PyTorch refuses 0): its rows start one row up.
+        low = MOMENTUM_MAX / m if config.optimizer == "nesterov" and second == "momentum" else 0.0
+        return np.linspace(low, MOMENTUM_MAX, m), False
     if second == "batch_size":
         n = _surface(config).n
         sizes = [2**k for k in range(n.bit_length()) if 2**k < n] + [n]

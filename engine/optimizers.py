@@ -13,7 +13,18 @@ them; ``lr`` is a float or an (R, 1) array. Booleans (``amsgrad``, ``centered``)
 shared by all runs of one call.
 
 Each rule follows PyTorch's documented algorithm and its order of operations
-(maximize=False, weight_decay=0), so a run here retraces ``torch.optim`` to rounding.
+(maximize=False), so a run here retraces ``torch.optim`` to rounding
+(tests/test_torch_reference.py compares whole runs with real PyTorch).
+
+Weight decay, PyTorch's two kinds:
+  * L2 (SGD, Adagrad, RMSprop, Adam): the gradient becomes g + weight_decay * θ before
+    anything else, i.e. the loss gains ½ weight_decay |θ|²;
+  * decoupled (AdamW): θ ← θ (1 − lr * weight_decay) before the Adam step, whatever the
+    gradient; PyTorch's AdamW decays by default (weight_decay = 1e-2).
+Both read the parameters, so an optimizer whose weight_decay is not 0 keeps them in its
+state, as torch.optim holds the tensors it updates: ``init`` copies them and each ``update``
+adds its own updates, so the caller's ``params + updates`` and the state's copy are the
+same numbers.
 
 ``update`` never writes into the arrays of the state it is given: it returns a new
 state (a dict of arrays plus the integer ``step``, the number of updates done).
@@ -29,7 +40,7 @@ import numpy as np
 
 from engine.params import ParamSpec, check_params
 
-OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 OPTIMIZER_TITLES: dict[str, str] = {
     "sgd": "SGD (plain gradient descent)",
@@ -38,13 +49,56 @@ OPTIMIZER_TITLES: dict[str, str] = {
     "adagrad": "Adagrad",
     "rmsprop": "RMSprop",
     "adam": "Adam",
+    "adamw": "AdamW (Adam with decoupled weight decay)",
+}
+
+# The torch.optim class behind each optimizer (momentum and Nesterov are options of SGD).
+TORCH_CLASSES: dict[str, str] = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+}
+
+# What CyclicLR and OneCycleLR cycle when cycle_momentum is on: the hyperparameter named
+# "momentum" (every torch SGD has one, 0 or not, and RMSprop) or beta1 of "betas" (Adam,
+# AdamW). None: PyTorch raises, the optimizer has neither (Adagrad).
+CYCLED_MOMENTUM: dict[str, str | None] = {
+    "sgd": "momentum",
+    "momentum": "momentum",
+    "nesterov": "momentum",
+    "adagrad": None,
+    "rmsprop": "momentum",
+    "adam": "betas",
+    "adamw": "betas",
 }
 
 
-def _momentum_spec(default: float, help_text: str) -> ParamSpec:
+def _momentum_spec(default: float, help_text: str, *, zero_ok: bool = True) -> ParamSpec:
     return ParamSpec(
-        "momentum", "float", default, low=0.0, high=1.0, high_open=True, help=help_text
+        "momentum",
+        "float",
+        default,
+        low=0.0,
+        high=1.0,
+        low_open=not zero_ok,
+        high_open=True,
+        help=help_text,
     )
+
+
+def _weight_decay_spec(default: float, help_text: str) -> ParamSpec:
+    return ParamSpec("weight_decay", "float", default, low=0.0, high=1.0, help=help_text)
+
+
+_L2_HELP = (
+    "L2 penalty: pulls every parameter toward 0 by adding weight_decay * θ to the "
+    "gradient (the loss gains ½ weight_decay |θ|²); 0 turns it off."
+)
+_L2 = _weight_decay_spec(0.0, _L2_HELP)
 
 
 def _eps_spec(default: float) -> ParamSpec:
@@ -66,8 +120,29 @@ _SGD_MOMENTUM_HELP = (
     "descent, 0.9 lets the ball roll through small bumps and along narrow valleys."
 )
 
+_ADAM_SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec(
+        "betas",
+        "pair",
+        (0.9, 0.999),
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        help="Memories of the two running averages: beta1 for the gradient (momentum), "
+        "beta2 for its square (each coordinate's step size). Closer to 1 remembers longer.",
+    ),
+    _eps_spec(1e-8),
+    ParamSpec(
+        "amsgrad",
+        "bool",
+        False,
+        help="AMSGrad: divide by the largest mean square seen so far, "
+        "so a coordinate's step size can never grow back.",
+    ),
+)
+
 OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
-    "sgd": (),
+    "sgd": (_L2,),
     "momentum": (
         _momentum_spec(0.9, _SGD_MOMENTUM_HELP),
         ParamSpec(
@@ -79,12 +154,17 @@ OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
             help="Share of each new gradient held back when it is added to the velocity; "
             "0 adds the whole gradient. (Not applied on the very first step.)",
         ),
+        _L2,
     ),
     "nesterov": (
         _momentum_spec(
             0.9,
-            _SGD_MOMENTUM_HELP + " Nesterov looks ahead along the velocity before stepping.",
+            _SGD_MOMENTUM_HELP + " Nesterov looks ahead along the velocity before stepping, "
+            "so it needs a momentum above 0: PyTorch's SGD refuses nesterov=True with "
+            "momentum 0 (choose sgd for no momentum).",
+            zero_ok=False,
         ),
+        _L2,
     ),
     "adagrad": (
         ParamSpec(
@@ -104,6 +184,7 @@ OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
             "a larger start makes the first steps smaller.",
         ),
         _eps_spec(1e-10),
+        _L2,
     ),
     "rmsprop": (
         ParamSpec(
@@ -128,25 +209,15 @@ OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
             help="Divide by the gradient's running variance (its mean square minus its "
             "squared mean) instead of its plain mean square.",
         ),
+        _L2,
     ),
-    "adam": (
-        ParamSpec(
-            "betas",
-            "pair",
-            (0.9, 0.999),
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            help="Memories of the two running averages: beta1 for the gradient (momentum), "
-            "beta2 for its square (each coordinate's step size). Closer to 1 remembers longer.",
-        ),
-        _eps_spec(1e-8),
-        ParamSpec(
-            "amsgrad",
-            "bool",
-            False,
-            help="AMSGrad: divide by the largest mean square seen so far, "
-            "so a coordinate's step size can never grow back.",
+    "adam": (*_ADAM_SPECS, _L2),
+    "adamw": (
+        *_ADAM_SPECS,
+        _weight_decay_spec(
+            1e-2,
+            "Decoupled weight decay: every step first shrinks each parameter by the factor "
+            "1 - lr * weight_decay, apart from the gradient. PyTorch's AdamW default is 0.01.",
         ),
     ),
 }
@@ -163,7 +234,8 @@ def resolve_optimizer(name: str, params: Mapping[str, Any] | None) -> dict[str, 
 
     Raises ValueError naming an unknown optimizer or parameter (and listing the known
     ones), or a value outside its range. Returns the complete dict of Python scalars
-    (``betas`` a tuple of two floats).
+    (``betas`` a tuple of two floats). Nesterov's momentum range excludes 0, which
+    torch.optim.SGD refuses ("Nesterov momentum requires a momentum").
     """
     if not isinstance(name, str) or name not in OPTIMIZER_PARAMS:
         raise _unknown_optimizer(name)
@@ -229,20 +301,48 @@ class Optimizer:
 # --------------------------------------------------------------------------- sgd
 
 
+def _decays(hyper: Mapping[str, Any]) -> bool:
+    """Whether weight decay is on for some run (a per-run array counts as on)."""
+    decay = hyper.get("weight_decay", 0.0)
+    return isinstance(decay, np.ndarray) or decay != 0
+
+
+def _with_params(state: dict[str, Any], params, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    """state, plus a copy of the parameters when weight decay needs them."""
+    if _decays(hyper):
+        state["params"] = np.array(params, dtype=float)
+    return state
+
+
+def _l2(grads, state, hyper):
+    """PyTorch's L2 weight decay: g + weight_decay * θ (torch: g.add(p, alpha=wd))."""
+    if "params" not in state:
+        return grads
+    return grads + hyper["weight_decay"] * state["params"]
+
+
+def _moved(new: dict[str, Any], state: dict[str, Any], updates: np.ndarray) -> dict[str, Any]:
+    """new, with the kept parameters moved by this update (when they are kept)."""
+    if "params" in state:
+        new["params"] = state["params"] + updates
+    return new
+
+
 def _sgd_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    return {"step": 0}
+    return _with_params({"step": 0}, params, hyper)
 
 
 def _sgd_update(grads, state, lr, hyper):
     # torch: p.add_(g, alpha=-lr)
-    return grads * -lr, {"step": state["step"] + 1}
+    updates = _l2(grads, state, hyper) * -lr
+    return updates, _moved({"step": state["step"] + 1}, state, updates)
 
 
 # ------------------------------------------------------- momentum and nesterov
 
 
 def _buffer_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    return {"step": 0, "buf": np.zeros(np.shape(params))}
+    return _with_params({"step": 0, "buf": np.zeros(np.shape(params))}, params, hyper)
 
 
 def _velocity(grads, state, hyper, dampening):
@@ -262,18 +362,21 @@ def _velocity(grads, state, hyper, dampening):
 
 
 def _momentum_update(grads, state, lr, hyper):
+    grads = _l2(grads, state, hyper)
     buf = _velocity(grads, state, hyper, hyper["dampening"])
     # torch: p.add_(buf, alpha=-lr)
-    return buf * -lr, {"step": state["step"] + 1, "buf": buf}
+    updates = buf * -lr
+    return updates, _moved({"step": state["step"] + 1, "buf": buf}, state, updates)
 
 
 def _nesterov_update(grads, state, lr, hyper):
+    grads = _l2(grads, state, hyper)
     buf = _velocity(grads, state, hyper, 0.0)  # torch requires dampening 0 with nesterov
     # torch: g = g.add(buf, alpha=momentum); p.add_(g, alpha=-lr)
     look_ahead = hyper["momentum"] * buf
     look_ahead += grads
     look_ahead *= -lr
-    return look_ahead, {"step": state["step"] + 1, "buf": buf}
+    return look_ahead, _moved({"step": state["step"] + 1, "buf": buf}, state, look_ahead)
 
 
 # ----------------------------------------------------------------------- adagrad
@@ -282,10 +385,11 @@ def _nesterov_update(grads, state, lr, hyper):
 def _adagrad_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
     total = np.empty(np.shape(params))
     total[...] = hyper["initial_accumulator_value"]
-    return {"step": 0, "sum": total}
+    return _with_params({"step": 0, "sum": total}, params, hyper)
 
 
 def _adagrad_update(grads, state, lr, hyper):
+    grads = _l2(grads, state, hyper)
     step = state["step"] + 1
     clr = lr / (1 + (step - 1) * hyper["lr_decay"])
     total = grads * grads  # torch: sum.addcmul_(g, g)
@@ -294,7 +398,7 @@ def _adagrad_update(grads, state, lr, hyper):
     std += hyper["eps"]
     updates = grads / std  # torch: p.addcdiv_(g, std, value=-clr)
     updates *= -clr
-    return updates, {"step": step, "sum": total}
+    return updates, _moved({"step": step, "sum": total}, state, updates)
 
 
 # ----------------------------------------------------------------------- rmsprop
@@ -305,10 +409,11 @@ def _rmsprop_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any
     state: dict[str, Any] = {"step": 0, "square_avg": np.zeros(shape), "buf": np.zeros(shape)}
     if hyper["centered"]:
         state["grad_avg"] = np.zeros(shape)
-    return state
+    return _with_params(state, params, hyper)
 
 
 def _rmsprop_update(grads, state, lr, hyper):
+    grads = _l2(grads, state, hyper)
     alpha, mu = hyper["alpha"], hyper["momentum"]
     new: dict[str, Any] = {"step": state["step"] + 1}
     square_avg = alpha * state["square_avg"]
@@ -333,10 +438,11 @@ def _rmsprop_update(grads, state, lr, hyper):
         buf = mu * state["buf"]
         buf += scaled
         new["buf"] = buf
-        return buf * -lr, new
+        updates = buf * -lr
+        return updates, _moved(new, state, updates)
     new["buf"] = state["buf"]
     scaled *= -lr  # torch: p.addcdiv_(g, avg, value=-lr)
-    return scaled, new
+    return scaled, _moved(new, state, scaled)
 
 
 # -------------------------------------------------------------------------- adam
@@ -347,10 +453,33 @@ def _adam_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
     state: dict[str, Any] = {"step": 0, "exp_avg": np.zeros(shape), "exp_avg_sq": np.zeros(shape)}
     if hyper["amsgrad"]:
         state["max_exp_avg_sq"] = np.zeros(shape)
-    return state
+    return _with_params(state, params, hyper)
 
 
 def _adam_update(grads, state, lr, hyper):
+    """Adam; its weight decay is L2 (added to the gradient)."""
+    updates, new = _adam_step(_l2(grads, state, hyper), state, lr, hyper)
+    return updates, _moved(new, state, updates)
+
+
+def _adamw_update(grads, state, lr, hyper):
+    """AdamW: θ ← θ (1 − lr·weight_decay), then the Adam step on the same gradient.
+
+    torch: p.mul_(1 - lr * wd); p.addcdiv_(m, denom, value=-step_size). As an update:
+    θ·(1 − lr·wd) + adam − θ, so params + updates is the decayed-then-stepped θ.
+    """
+    adam, new = _adam_step(grads, state, lr, hyper)
+    if "params" not in state:
+        return adam, new
+    theta = state["params"]
+    decayed = theta * (1 - lr * hyper["weight_decay"])
+    decayed += adam
+    updates = decayed - theta
+    return updates, _moved(new, state, updates)
+
+
+def _adam_step(grads, state, lr, hyper):
+    """The Adam step itself, without weight decay."""
     beta1, beta2 = hyper["betas"]
     step = state["step"] + 1
     exp_avg = beta1 * state["exp_avg"]
@@ -383,6 +512,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
     "adagrad": Optimizer("adagrad", _adagrad_init, _adagrad_update),
     "rmsprop": Optimizer("rmsprop", _rmsprop_init, _rmsprop_update),
     "adam": Optimizer("adam", _adam_init, _adam_update),
+    "adamw": Optimizer("adamw", _adam_init, _adamw_update),
 }
 
 

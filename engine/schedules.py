@@ -9,6 +9,12 @@ iteration at a time, vectorized over many runs whose hyperparameters may differ.
 
 Parameter names are PyTorch's. Every parameter is a `ParamSpec`, so the dashboard builds its
 controls from the same ranges the engine enforces.
+
+Momentum cycling: PyTorch's CyclicLR and OneCycleLR also move the optimizer's momentum (or
+Adam's beta1) against the rate by default (cycle_momentum=True): high momentum while the rate
+is low, low momentum at the rate's peak. Here cycle_momentum defaults to False, so a run's
+momentum stays the optimizer's own unless asked; `momentum_values` gives the cycled values,
+step by step, with PyTorch's rules (and its refusal for an optimizer without momentum).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from engine import limits
+from engine.optimizers import CYCLED_MOMENTUM
 from engine.params import ParamSpec, check_params
 
 SCHEDULER_NAMES = (
@@ -67,6 +74,40 @@ def _period(name: str, default: Any, help: str) -> ParamSpec:
 
 
 _DECAY_GAMMA_HELP = "Multiply the rate by gamma at every drop. 0.1 means each drop is tenfold."
+
+
+def _cycle_momentum_specs(base: float, peak: float) -> tuple[ParamSpec, ...]:
+    """cycle_momentum with its two momenta; PyTorch's defaults except cycle_momentum."""
+    return (
+        ParamSpec(
+            "cycle_momentum",
+            "bool",
+            False,
+            help="Also cycle the optimizer's momentum (Adam: beta1) against the rate, from "
+            "max_momentum when the rate is lowest to base_momentum at its peak. "
+            "Off here; PyTorch's default is True (cycle_momentum=True).",
+        ),
+        ParamSpec(
+            "base_momentum",
+            "float",
+            base,
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            help="With cycle_momentum: the momentum at the rate's peak.",
+        ),
+        ParamSpec(
+            "max_momentum",
+            "float",
+            peak,
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            help="With cycle_momentum: the momentum where the rate is lowest "
+            "(it replaces the optimizer's own momentum).",
+        ),
+    )
+
 
 SCHEDULER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
     "constant": (),
@@ -206,6 +247,7 @@ SCHEDULER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
             low_open=True,
             help="exp_range only: the cycle height is multiplied by gamma every iteration.",
         ),
+        *_cycle_momentum_specs(0.8, 0.9),
     ),
     "onecycle": (
         _rate("max_lr", None, "The peak rate. Default: the optimizer's learning rate."),
@@ -251,6 +293,7 @@ SCHEDULER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
             help="Fall back to the starting rate symmetrically, then anneal to the end rate "
             "(the original paper's schedule).",
         ),
+        *_cycle_momentum_specs(0.85, 0.95),
     ),
 }
 
@@ -331,7 +374,45 @@ def resolve_schedule(name: str, lr: float, steps: int, params: dict | None) -> d
             f"cyclic.max_lr = {resolved['max_lr']!r} is not allowed: expected a number "
             f">= base_lr ({resolved['base_lr']:g})"
         )
+    if name == "onecycle":
+        _check_phases(resolved, steps)
     return resolved
+
+
+def _onecycle_phases(p: dict[str, Any], total_steps: int) -> list[tuple[float, str, str]]:
+    """OneCycleLR's phases as PyTorch writes them: (end_step, start, end), where start and
+    end name the rate ("initial", "max", "min") that the phase anneals between.
+    Momentum runs the other way: max_momentum where the rate is initial or min, base_momentum
+    where it is max."""
+    pct_start = p["pct_start"]
+    if p["three_phase"]:
+        return [
+            (float(pct_start * total_steps) - 1, "initial", "max"),
+            (float(2 * pct_start * total_steps) - 2, "max", "initial"),
+            (total_steps - 1, "initial", "min"),
+        ]
+    return [
+        (float(pct_start * total_steps) - 1, "initial", "max"),
+        (total_steps - 1, "max", "min"),
+    ]
+
+
+def _check_phases(p: dict[str, Any], steps: int) -> None:
+    """Refuse a one-cycle phase of zero length, on which PyTorch divides 0 by 0.
+
+    PyTorch evaluates the schedule at every step 0..steps (the last scheduler.step() of a
+    run included) and raises ZeroDivisionError where a phase's start equals its end.
+    """
+    previous_end = 0.0
+    for index, (end, _, _) in enumerate(_onecycle_phases(p, steps)):
+        if end == previous_end:
+            raise ValueError(
+                f"onecycle.pct_start = {p['pct_start']!r} is not allowed for {steps} steps: "
+                f"phase {index + 1} of the cycle would last zero steps (it starts and ends at "
+                f"step {end:g}), where PyTorch's OneCycleLR divides by zero; choose another "
+                "pct_start"
+            )
+        previous_end = end
 
 
 def learning_rates(name: str, lr: float, steps: int, params: dict | None = None) -> np.ndarray:
@@ -383,13 +464,19 @@ def _cosine_restarts(lr: float, t: np.ndarray, T_0: int, T_mult: int, eta_min: f
 
 
 def _cyclic(t: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    scale_factor, scale = _cyclic_shape(t, p)
+    base_height = (p["max_lr"] - p["base_lr"]) * scale_factor
+    return p["base_lr"] + base_height * scale
+
+
+def _cyclic_shape(t: np.ndarray, p: dict[str, Any]):
+    """CyclicLR's triangle, 0 at the cycle's ends and 1 at its top, and its mode's scale."""
     up = float(p["step_size_up"])
     total_size = up + float(p["step_size_down"])
     step_ratio = up / total_size
     cycle = np.floor(1 + t / total_size)
     x = 1.0 + t / total_size - cycle
     scale_factor = np.where(x <= step_ratio, x / step_ratio, (x - 1) / (step_ratio - 1))
-    base_height = (p["max_lr"] - p["base_lr"]) * scale_factor
     if p["mode"] == "triangular":
         scale = 1.0
     elif p["mode"] == "triangular2":
@@ -397,48 +484,83 @@ def _cyclic(t: np.ndarray, p: dict[str, Any]) -> np.ndarray:
         scale = np.exp2(1.0 - cycle)
     else:  # exp_range scales by iterations, not cycles
         scale = p["gamma"] ** t
-    return p["base_lr"] + base_height * scale
+    return scale_factor, scale
 
 
 def _onecycle(t: np.ndarray, total_steps: int, p: dict[str, Any]) -> np.ndarray:
     max_lr = p["max_lr"]
     initial_lr = max_lr / p["div_factor"]
-    min_lr = initial_lr / p["final_div_factor"]
-    pct_start = p["pct_start"]
-    if p["three_phase"]:
-        phases = [
-            (float(pct_start * total_steps) - 1, initial_lr, max_lr),
-            (float(2 * pct_start * total_steps) - 2, max_lr, initial_lr),
-            (total_steps - 1, initial_lr, min_lr),
-        ]
-    else:
-        phases = [
-            (float(pct_start * total_steps) - 1, initial_lr, max_lr),
-            (total_steps - 1, max_lr, min_lr),
-        ]
-    # PyTorch picks the first phase whose end_step is >= t (else the last); a phase starts
-    # where the previous one ends.
+    rates = {"initial": initial_lr, "max": max_lr, "min": initial_lr / p["final_div_factor"]}
+    return _onecycle_anneal(t, total_steps, p, rates)
+
+
+def _onecycle_anneal(
+    t: np.ndarray, total_steps: int, p: dict[str, Any], values: dict[str, float]
+) -> np.ndarray:
+    """OneCycleLR's anneal over its phases, between the values named by each phase.
+
+    PyTorch picks the first phase whose end_step is >= t (else the last); a phase starts
+    where the previous one ends, and pct = (t - start) / (end - start) runs from 0 to 1:
+    cos: end + (start - end) / 2 * (cos(π pct) + 1);  linear: start + (end - start) * pct.
+    """
+    phases = _onecycle_phases(p, total_steps)
     start_step = np.zeros(t.shape)
     end_step = np.zeros(t.shape)
-    start_lr = np.zeros(t.shape)
-    end_lr = np.zeros(t.shape)
+    start_value = np.zeros(t.shape)
+    end_value = np.zeros(t.shape)
     unset = np.ones(t.shape, dtype=bool)
     previous_end = 0.0
-    for i, (end, begin_lr, finish_lr) in enumerate(phases):
+    for i, (end, begin_name, finish_name) in enumerate(phases):
         here = unset & ((t <= end) | (i == len(phases) - 1))
         start_step[here] = previous_end
         end_step[here] = end
-        start_lr[here] = begin_lr
-        end_lr[here] = finish_lr
+        start_value[here] = values[begin_name]
+        end_value[here] = values[finish_name]
         unset &= ~here
         previous_end = end
-    width = end_step - start_step
-    # A zero-width phase (pct_start * total_steps == 1 exactly) makes PyTorch divide 0 by 0;
-    # here it has already reached its end value.
-    pct = np.divide(t - start_step, width, out=np.ones(t.shape), where=width != 0)
+    # resolve_schedule refuses phases of zero length, so the width is never 0 here.
+    pct = (t - start_step) / (end_step - start_step)
     if p["anneal_strategy"] == "cos":
-        return end_lr + (start_lr - end_lr) / 2.0 * (np.cos(np.pi * pct) + 1)
-    return (end_lr - start_lr) * pct + start_lr
+        return end_value + (start_value - end_value) / 2.0 * (np.cos(np.pi * pct) + 1)
+    return (end_value - start_value) * pct + start_value
+
+
+def momentum_values(
+    name: str, optimizer: str, lr: float, steps: int, params: dict | None = None
+) -> np.ndarray | None:
+    """The momentum (Adam, AdamW: beta1) of iterations t = 0..steps-1 when the schedule
+    cycles it, shape (steps,); None when it does not (cycle_momentum off, or a scheduler
+    without momentum cycling).
+
+    Value t is what PyTorch's scheduler has set after t calls of scheduler.step(), so the
+    one the (t+1)-th optimizer.step() uses; it replaces the optimizer's own momentum.
+      CyclicLR:   max_momentum − (max_momentum − base_momentum) · s(t) · scale(t), with the
+                  rate's triangle s(t) ∈ [0, 1] and its mode's scale (1, ½ per cycle, γᵗ);
+      OneCycleLR: the rate's phases annealed from max_momentum to base_momentum while the
+                  rate rises, and back while it falls (three_phase: it stays at max in the
+                  last phase).
+    For plain sgd the cycled value is the momentum of torch's SGD (momentum 0 there turns
+    into momentum SGD). Raises ValueError, as PyTorch does, for an optimizer with neither
+    momentum nor betas (Adagrad).
+    """
+    if name not in ("cyclic", "onecycle"):
+        _specs(name)  # an unknown name raises
+        return None
+    p = resolve_schedule(name, lr, steps, params)
+    if not p["cycle_momentum"]:
+        return None
+    if CYCLED_MOMENTUM.get(optimizer, "unknown") is None:
+        raise ValueError(
+            f"{name}.cycle_momentum = True is not allowed with {optimizer}: it has no momentum "
+            "or beta1 to cycle (PyTorch: \"optimizer must support momentum or beta1 with "
+            "`cycle_momentum` option enabled\"); turn cycle_momentum off"
+        )
+    t = np.arange(steps)
+    base, peak = p["base_momentum"], p["max_momentum"]
+    if name == "onecycle":
+        return _onecycle_anneal(t, steps, p, {"initial": peak, "max": base, "min": peak})
+    scale_factor, scale = _cyclic_shape(t, p)
+    return peak - (peak - base) * scale_factor * scale
 
 
 class Plateau:

@@ -258,7 +258,7 @@ CASES = {
         {"momentum": 0.0, "dampening": 0.5},  # torch ignores dampening without momentum
         {"momentum": 0.99, "dampening": 0.1},
     ],
-    "nesterov": [{"momentum": m} for m in (0.9, 0.5, 0.0, 0.99)],
+    "nesterov": [{"momentum": m} for m in (0.9, 0.5, 0.3, 0.99)],  # torch refuses 0
     "adagrad": [
         {},
         {"lr_decay": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-8},
@@ -335,7 +335,7 @@ def test_stacked_arrays_are_what_update_receives():
     np.testing.assert_array_equal(b1[:, 0], [0.9, 0.8, 0.5, 0.0])
     # shared values stay scalars
     shared = stack_hyper("adam", [{"eps": 1e-6}, {"eps": 1e-6}])
-    assert shared == {"betas": (0.9, 0.999), "eps": 1e-6, "amsgrad": False}
+    assert shared == {"betas": (0.9, 0.999), "eps": 1e-6, "amsgrad": False, "weight_decay": 0.0}
     with pytest.raises(ValueError, match="amsgrad"):
         stack_hyper("adam", [{"amsgrad": True}, {}])
     with pytest.raises(ValueError, match="momentum"):
@@ -369,7 +369,7 @@ def test_momentum_first_update_is_plain_sgd():
 
 def test_nesterov_first_update_adds_momentum_times_gradient():
     g = random_grads()
-    for mu in (0.9, 0.3, 0.0):
+    for mu in (0.9, 0.3, 0.01):  # torch refuses nesterov with momentum 0
         close(first_update("nesterov", g, 0.05, {"momentum": mu}), -0.05 * (1 + mu) * g)
 
 
@@ -468,8 +468,8 @@ def test_update_does_not_modify_its_inputs():
 
 
 def test_unknown_optimizer_lists_the_known_ones():
-    with pytest.raises(ValueError, match="'adamw'") as err:
-        resolve_optimizer("adamw", None)
+    with pytest.raises(ValueError, match="'nadam'") as err:
+        resolve_optimizer("nadam", None)
     for name in OPTIMIZER_NAMES:
         assert name in str(err.value)
     with pytest.raises(ValueError, match="unknown optimizer"):
@@ -480,7 +480,7 @@ def test_unknown_parameter_lists_the_known_ones():
     with pytest.raises(ValueError, match="'beta1'") as err:
         resolve_optimizer("adam", {"beta1": 0.9})
     assert "betas, eps, amsgrad" in str(err.value)
-    with pytest.raises(ValueError, match="'momentum'.*none"):
+    with pytest.raises(ValueError, match="'momentum'.*weight_decay"):
         resolve_optimizer("sgd", {"momentum": 0.9})
 
 
@@ -489,7 +489,7 @@ def test_unknown_parameter_lists_the_known_ones():
     [
         ("momentum", {"momentum": -0.1}, "momentum = -0.1", r"[0, 1)"),
         ("momentum", {"momentum": 1.0}, "momentum = 1.0", r"[0, 1)"),
-        ("nesterov", {"momentum": 1.0}, "momentum = 1.0", r"[0, 1)"),
+        ("nesterov", {"momentum": 1.0}, "momentum = 1.0", r"(0, 1)"),
         ("rmsprop", {"momentum": 1.0}, "momentum = 1.0", r"[0, 1)"),
         ("momentum", {"dampening": 1.5}, "dampening = 1.5", r"[0, 1]"),
         ("adam", {"betas": (0.9, 1.0)}, "betas = (0.9, 1.0)", r"each in [0, 1)"),
@@ -511,26 +511,35 @@ def test_out_of_range_names_field_and_range(name, params, field, allowed):
 
 
 def test_defaults_are_pytorchs():
-    assert resolve_optimizer("sgd", None) == {}
-    assert resolve_optimizer("momentum", None) == {"momentum": 0.9, "dampening": 0.0}
-    assert resolve_optimizer("nesterov", {}) == {"momentum": 0.9}
+    no_decay = {"weight_decay": 0.0}
+    assert resolve_optimizer("sgd", None) == no_decay
+    assert resolve_optimizer("momentum", None) == {"momentum": 0.9, "dampening": 0.0, **no_decay}
+    assert resolve_optimizer("nesterov", {}) == {"momentum": 0.9, **no_decay}
     assert resolve_optimizer("adagrad", None) == {
         "lr_decay": 0.0,
         "initial_accumulator_value": 0.0,
         "eps": 1e-10,
+        **no_decay,
     }
     assert resolve_optimizer("rmsprop", None) == {
         "alpha": 0.99,
         "eps": 1e-8,
         "momentum": 0.0,
         "centered": False,
+        **no_decay,
     }
-    assert resolve_optimizer("adam", None) == {"betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False}
+    assert resolve_optimizer("adam", None) == {
+        "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, **no_decay,
+    }  # fmt: skip
+    assert resolve_optimizer("adamw", None) == {
+        "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, "weight_decay": 1e-2,
+    }  # fmt: skip
     # given values are coerced and kept; the rest filled in
     assert resolve_optimizer("adam", {"betas": "0.8, 0.99", "amsgrad": "true"}) == {
         "betas": (0.8, 0.99),
         "eps": 1e-8,
         "amsgrad": True,
+        **no_decay,
     }
 
 
@@ -544,3 +553,38 @@ def test_registry_is_complete_and_specs_are_usable():
         for spec in OPTIMIZER_PARAMS[name]:
             assert spec.help, f"{name}.{spec.name} needs a help text"
             assert spec.check(spec.default, name) == spec.default
+
+
+# ------------------------------------------------------- weight decay and PyTorch's refusals
+
+
+def test_nesterov_without_momentum_is_refused_like_torch():
+    # torch.optim.SGD(nesterov=True, momentum=0) raises "Nesterov momentum requires a momentum"
+    with pytest.raises(ValueError, match=r"nesterov\.momentum = 0 .*\(0, 1\)"):
+        resolve_optimizer("nesterov", {"momentum": 0})
+    with pytest.raises(ValueError, match=r"nesterov\.momentum"):
+        stack_hyper("nesterov", [{"momentum": 0.9}, {"momentum": 0.0}])
+
+
+def test_l2_weight_decay_by_hand():
+    # θ = (1, -2), wd = 0.5: the gradient (2, -4) becomes (2.5, -5); SGD lr 0.1 steps by it.
+    opt, hyper = OPTIMIZERS["sgd"], resolve_optimizer("sgd", {"weight_decay": 0.5})
+    state = opt.init(np.array([[1.0, -2.0]]), hyper)
+    u1, state = opt.update(G1, state, LR, hyper)
+    close(u1[0], [-0.25, 0.5])
+    close(state["params"][0], [0.75, -1.5])  # the kept parameters moved with the update
+
+
+def test_adamw_decays_apart_from_the_gradient_by_hand():
+    # θ = (1, -2), lr 0.1, wd 0.5: θ(1 - 0.05) = (0.95, -1.9), then Adam's first step of
+    # about lr * sign(g) = (-0.1, 0.1): θ' = (0.85, -1.8).
+    opt, hyper = OPTIMIZERS["adamw"], resolve_optimizer("adamw", {"weight_decay": 0.5})
+    theta = np.array([[1.0, -2.0]])
+    u1, _ = opt.update(G1, opt.init(theta, hyper), LR, hyper)
+    np.testing.assert_allclose(theta + u1, [[0.85, -1.8]], rtol=1e-8)
+    # Without decay AdamW is Adam exactly.
+    plain = resolve_optimizer("adamw", {"weight_decay": 0.0})
+    u_w, _ = opt.update(G1, opt.init(theta, plain), LR, plain)
+    adam = resolve_optimizer("adam", None)
+    u_a, _ = OPTIMIZERS["adam"].update(G1, OPTIMIZERS["adam"].init(theta, adam), LR, adam)
+    np.testing.assert_array_equal(u_w, u_a)

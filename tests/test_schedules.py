@@ -230,6 +230,15 @@ class RefReduceLROnPlateau:
         return self.lr
 
 
+# Momentum cycling (cycle_momentum, off by default) leaves the rates alone: the rate
+# references take the rate's parameters only; tests/test_torch_reference.py checks momenta.
+_MOMENTUM_CYCLING = ("cycle_momentum", "base_momentum", "max_momentum")
+
+
+def _rate_params(p: dict) -> dict:
+    return {k: v for k, v in p.items() if k not in _MOMENTUM_CYCLING}
+
+
 def reference(name: str, lr: float, steps: int, p: dict) -> np.ndarray:
     """PyTorch's rate after t = 0..steps-1 calls of scheduler.step()."""
     if name == "constant":
@@ -243,9 +252,9 @@ def reference(name: str, lr: float, steps: int, p: dict) -> np.ndarray:
     elif name == "cosine_restarts":
         sched = RefCosineAnnealingWarmRestarts(lr, p["T_0"], p["T_mult"], p["eta_min"])
     elif name == "cyclic":
-        sched = RefCyclicLR(**p)
+        sched = RefCyclicLR(**_rate_params(p))
     elif name == "onecycle":
-        sched = RefOneCycleLR(total_steps=steps, **p)
+        sched = RefOneCycleLR(total_steps=steps, **_rate_params(p))
     else:
         raise AssertionError(name)
     rates = [sched.lr]
@@ -260,7 +269,9 @@ def assert_matches_reference(name, lr, steps, params=None):
     got = learning_rates(name, lr, steps, params)
     assert got.shape == (steps,) and got.dtype == np.float64
     # The recursive forms drift by a few ulps per step, far inside 1e-12.
-    np.testing.assert_allclose(got, reference(name, lr, steps, p), rtol=1e-12, atol=0)
+    # Below float's smallest normal number (a rate decayed to 1e-321) relative error has no
+    # meaning: the last bits are gone whatever the order of the products.
+    np.testing.assert_allclose(got, reference(name, lr, steps, p), rtol=1e-12, atol=np.finfo(float).tiny)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,9 +358,22 @@ RANDOM_PARAMS = {
 )
 def test_random_settings_match_pytorch(data, name, steps):
     params = data.draw(RANDOM_PARAMS[name])
-    if name == "onecycle" and params["pct_start"] * steps == 1.0:
-        return  # PyTorch divides 0 by 0 here; see test_onecycle_one_step_warmup
+    if name == "onecycle":
+        if _zero_length_phase(params, steps):
+            # PyTorch divides 0 by 0 here; the engine refuses (test_onecycle_one_step_warmup)
+            with pytest.raises(ValueError, match="pct_start"):
+                learning_rates(name, 0.1, steps, params)
+            return
     assert_matches_reference(name, 0.1, steps, params)
+
+
+def _zero_length_phase(params, steps) -> bool:
+    """A one-cycle phase starting where it ends, as PyTorch computes the phase ends."""
+    ends = [float(params["pct_start"] * steps) - 1]
+    if params["three_phase"]:
+        ends.append(float(2 * params["pct_start"] * steps) - 2)
+    ends.append(steps - 1)
+    return any(a == b for a, b in zip([0.0, *ends], ends, strict=False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,13 +548,12 @@ def test_onecycle_three_phase_by_hand():
 
 def test_onecycle_one_step_warmup():
     # pct_start * total_steps == 1 makes PyTorch's first phase [0, 0] and it divides 0 by 0
-    # (ZeroDivisionError). The engine says the warm-up has finished: the run starts at max_lr.
+    # (ZeroDivisionError). The engine refuses the same settings, naming pct_start.
     with pytest.raises(ZeroDivisionError):
         RefOneCycleLR(1.0, 10, pct_start=0.1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got = learning_rates("onecycle", 1.0, 10, {"pct_start": 0.1, "anneal_strategy": "linear"})
-    np.testing.assert_allclose(got, 1 + (4e-6 - 1) * np.arange(10) / 9, rtol=HAND_RTOL)
+    for three_phase in (False, True):
+        with pytest.raises(ValueError, match=r"onecycle\.pct_start = 0\.1 .* 10 steps: phase 1"):
+            learning_rates("onecycle", 1.0, 10, {"pct_start": 0.1, "three_phase": three_phase})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -692,6 +715,9 @@ def test_defaults_relative_to_steps():
         "step_size_down": 12,
         "mode": "triangular",
         "gamma": 1.0,
+        "cycle_momentum": False,
+        "base_momentum": 0.8,
+        "max_momentum": 0.9,
     }
     assert resolve_schedule("onecycle", 0.1, 100, None) == {
         "max_lr": 0.1,
@@ -700,6 +726,9 @@ def test_defaults_relative_to_steps():
         "div_factor": 25.0,
         "final_div_factor": 1e4,
         "three_phase": False,
+        "cycle_momentum": False,
+        "base_momentum": 0.85,
+        "max_momentum": 0.95,
     }
     assert resolve_schedule("plateau", 0.1, 100, None) == {
         "factor": 0.1,
@@ -838,3 +867,26 @@ def test_fast_enough():
         )
     )
     assert seconds / 5 < 1e-3
+
+
+def test_onecycle_zero_length_last_phase_is_refused():
+    # three_phase, 10 steps, pct_start 0.55: phase 2 ends at 2 * 5.5 - 2 = 9 = the last
+    # step, so phase 3 is [9, 9] and PyTorch's last scheduler.step() divides 0 by 0.
+    with pytest.raises(ValueError, match=r"onecycle\.pct_start = 0\.55 .*phase 3"):
+        learning_rates("onecycle", 1.0, 10, {"pct_start": 0.55, "three_phase": True})
+    learning_rates("onecycle", 1.0, 10, {"pct_start": 0.55})  # two phases: fine
+
+
+def test_momentum_cycling_by_hand():
+    from engine.schedules import momentum_values
+
+    # CyclicLR, up 2 down 2: the momentum falls from 0.9 to 0.8 while the rate climbs.
+    got = momentum_values("cyclic", "momentum", 0.1, 6, {"cycle_momentum": True, "step_size_up": 2})
+    np.testing.assert_allclose(got, [0.9, 0.85, 0.8, 0.85, 0.9, 0.85], rtol=HAND_RTOL)
+    # OneCycleLR, linear, 10 steps, pct 0.3: 0.95 -> 0.85 at t = 2, back to 0.95 at t = 9.
+    got = momentum_values(
+        "onecycle", "adam", 0.1, 10, {"cycle_momentum": True, "anneal_strategy": "linear"}
+    )
+    np.testing.assert_allclose(got[[0, 1, 2, 9]], [0.95, 0.9, 0.85, 0.95], rtol=HAND_RTOL)
+    assert momentum_values("cyclic", "adam", 0.1, 6, None) is None  # off by default
+    assert momentum_values("cosine", "adam", 0.1, 6, None) is None
