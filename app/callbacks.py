@@ -1,21 +1,25 @@
 """Thin callbacks: read controls, ask the engine, hand trajectories to the figure functions.
 
 No per-user state on the server: any worker process can answer any request. The one
-module-level store is a memo: main_outputs() keeps the last answers of the main callback keyed
-by the canonical JSON of its inputs (identical requests, such as a class opening the same
-lesson, are answered from it); its hit and miss counts are cache_stats().
+module-level store is a memo: main_outputs keeps the last answers of the main callback keyed
+by what they depend on (request_key; identical requests, such as a class opening the same
+lesson, are answered from it), bounded in entries and in bytes; its counts are cache_stats().
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
-from functools import lru_cache
+import sys
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import flask
+import numpy as np
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
@@ -31,10 +35,12 @@ from app.runs import (
     run_labels,
     specs_of,
 )
+from app.security import debug_headers
 from app.upload import UploadError, data_fit_from, read_upload, table_to_store
 from app.urlstate import ViewState, canonical, decode, encode, view_flags
-from engine import SURFACES, simulate_many
+from engine import SURFACES, budget, limits, simulate_many
 from engine.catalog import problem_of
+from engine.cost import step_cost_us
 from engine.datafit import DataFit
 from engine.explore import (
     at_rate,
@@ -47,6 +53,7 @@ from engine.explore import (
 from engine.formula import custom_surface
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates, resolve_schedule
+from engine.simulate import NotSimulated, check_simulated
 
 MAX_PINNED = figures.MAX_RUNS - 1
 ERROR_SLOTS = ("lr", "steps", "seed", "start", "batch_size", "params", "formula", "upload")
@@ -55,8 +62,12 @@ ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
 SURFACE_INPUTS = frozenset(
     {"surface", "normalization", "formula-text", "formula-x-range", "formula-y-range", "upload-data", "upload-x", "upload-y"}
 )
-CACHE_SIZE = 128
+CACHE_SIZE = 128  # answers the memo keeps at most...
+CACHE_BYTES = 32 * 2**20  # ...and at most this many bytes of them (answer_bytes), per worker
+DIGEST_OVER = 256  # an input longer than this as JSON enters the memo's key as its digest
 CACHE_HEADER = "X-Descent-Cache"
+# Text cells a spreadsheet would read as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- request values
@@ -185,6 +196,10 @@ def explore_outputs(view, current, second, surface, custom, upload, lang):
         config = config_from_dict(current, {surface: problem} if problem is not None else None)
     except (ValueError, TypeError):
         return False, True, no_update, hide, no_update, hide, no_update, no_update, ""
+    try:
+        check_simulated([config])  # a tampered store: the main callback never draws it
+    except NotSimulated:
+        return False, True, no_update, hide, no_update, hide, no_update, no_update, ""
     if view == "finder":
         sweep = lr_finder(config)
         figure = explore_figures.lr_finder_figure(sweep, config.lr, lang)
@@ -202,11 +217,15 @@ def explore_outputs(view, current, second, surface, custom, upload, lang):
 def map_cell_target(click, current, pinned, second, flags):
     """The link of a clicked stability-map cell: the same view at that rate and setting.
 
-    A cell's customdata is [learning rate, value of the second setting]; the second setting
+    A point's customdata is [learning rate, value of the second setting]. dcc.Graph passes
+    customdata on only for points numbered by one index, so a heatmap cell (numbered [row,
+    column]) arrives without it: its x and y are the rate and the value. The second setting
     must be one the run on screen offers.
     """
     point = _clicked_point(click)
-    cell = point.get("customdata") if point is not None else None
+    if point is None:
+        return no_update
+    cell = point.get("customdata") if "customdata" in point else [point.get("x"), point.get("y")]
     if not isinstance(cell, list) or len(cell) != 2:
         return no_update
     rate, value = map(_number, cell)
@@ -287,36 +306,93 @@ def upload_outputs(contents, filename):
     return table_to_store(table), options, columns[0], options, columns[1], notes, ""
 
 
-def html_download(search: str | None):
-    """The view a URL's search names, as one offline HTML file; nothing for a search that is
-    not text (the page's address always is)."""
-    from app.export import export_html  # imports plotly.js's 4.8 MB text only when asked
+def html_download(search, current=None, pinned=None, upload=None, flags=None):
+    """The view on screen as one offline HTML file; nothing when there is none.
+
+    The address names a built-in view or a formula (surface=custom&formula=...) with its
+    current run; the runs drawn (current-config, pinned) and, for uploaded data, the table and
+    its columns come as the page's Stores, since neither pins of a formula nor data travel in
+    a link.
+    """
+    # Imported here: app.export reads plotly.js's 4.8 MB text, only when asked.
+    from app.export import export_html, export_view
 
     if not isinstance(search, str):
         return no_update
     try:
-        document = export_html(search.lstrip("?"))
+        surface = current.get("surface") if isinstance(current, dict) else None
+        if surface in ("custom", "upload"):
+            document = export_view(current, pinned, view_flags(flags)["lang"], formula_of(search), upload)
+        else:
+            document = export_html(search.lstrip("?"))
     except ValueError:
         return no_update
     return {"content": document, "filename": "descent-lab.html", "type": "text/html"}
 
 
-def trajectories_csv(current, pinned) -> str | None:
-    """Every run on screen, one row per step, as CSV text (via pandas)."""
+def formula_of(search) -> dict | None:
+    """The formula a view's address names (surface=custom&formula=...&x_range=...&y_range=...),
+    as own_problem reads it; None when it names none."""
+    from app.factory import split_formula  # the link's own reader; factory imports this module
+
+    return split_formula(_text(search).lstrip("?"))[1]
+
+
+def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
+    """Every run on screen, one row per step, as CSV text (via pandas).
+
+    A formula's runs need the address that names it, uploaded data's the upload Store
+    ({"table", "x", "y"}). Text cells are spreadsheet-safe (spreadsheet_text); a value a run
+    cannot write as a number (it ran to infinity) is an empty cell.
+    """
     if not current or not isinstance(current, dict):
         return None
-    configs = stored_configs([*_listed(pinned)[:MAX_PINNED], current])
+    surface, problems = current.get("surface"), None
+    if surface in ("custom", "upload"):
+        try:
+            problems = {surface: own_problem(surface, formula_of(search), upload)}
+        except ValueError:
+            return None
+    pins, shown = stored_configs(_listed(pinned)[:MAX_PINNED], problems), stored_configs([current], problems)
+    if shown:  # the screen shows the pins on the current run's surface only
+        pins = [c for c in pins if c.surface == shown[0].surface]
+    configs = [*pins, *shown]
+    if not configs:  # e.g. a stale current run from an older version: nothing to download
+        return None
+    try:
+        budget.check(configs)
+        check_simulated(configs)
+    except ValueError:  # never drawn: the main callback refuses the same runs
+        return None
     labels = run_labels([config_to_dict(c) for c in configs])
     frames = []
     for index, (trajectory, label) in enumerate(zip(simulate_many(configs), labels, strict=True)):
         frame = trajectory.to_frame()
+        numbers = frame.columns[1:]
+        frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))
         frame.insert(0, "run", index + 1)
-        frame.insert(1, "label", label)
-        frame["outcome"] = trajectory.outcome
+        frame.insert(1, "label", spreadsheet_text(label))
+        frame.insert(2, "surface", spreadsheet_text(_surface_words(problem_of(trajectory.config.surface))))
+        frame["outcome"] = spreadsheet_text(trajectory.outcome)
         frames.append(frame)
-    if not frames:  # e.g. a stale current run from an older version: nothing to download
-        return None
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def _surface_words(problem) -> str:
+    """The surface a run descends, in a CSV cell: a built-in's name, an own formula as shown,
+    uploaded data as the fit of its two columns."""
+    if problem.name == "custom":
+        return problem.formula
+    if isinstance(problem, DataFit) and problem.name != "linreg":
+        return f"{problem.y_label} ≈ w·{problem.x_label} + b"
+    return problem.name
+
+
+def spreadsheet_text(text: str) -> str:
+    """text as a CSV cell no spreadsheet runs: one starting like a formula (=, +, -, @, tab,
+    CR) gets a leading single quote (OWASP's advice on CSV injection)."""
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def own_problem(surface, custom, upload):
@@ -348,8 +424,12 @@ def parse_range(text, name: str) -> tuple[float, float]:
 def compute_views(
     surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
     opt_values, opt_ids, sched_values, sched_ids, pinned, lang="en", custom=None, upload=None,
+    x_axis="iteration",
 ):
-    """Everything the main callback returns, as a dict (a plain function, tested directly)."""
+    """Everything the main callback returns, as a dict (a plain function, tested directly).
+
+    x_axis: what the curves are drawn against (figures.X_AXES; anything else: iteration).
+    """
     errors = dict.fromkeys(ERROR_SLOTS, "")
     try:
         problem = own_problem(surface, custom, upload)
@@ -388,7 +468,16 @@ def compute_views(
         if candidate.surface == config.surface
     ]
     configs = [*pinned_configs, config]
-    trajectories = simulate_many(configs)
+    try:  # the request's work, counted before any step (engine.budget)
+        budget.check(configs)
+    except budget.BudgetError as error:
+        errors[error.field] = str(error)
+        return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {error} — {t('kept_last', lang)}"}
+    try:
+        trajectories = simulate_many(configs)
+    except NotSimulated as error:
+        errors["params"] = str(error)
+        return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {error} — {t('kept_last', lang)}"}
     labels = run_labels([config_to_dict(c) for c in configs])
     # The current run always has the first colour; pinned runs follow.
     order = [len(configs) - 1, *range(len(configs) - 1)]
@@ -398,25 +487,28 @@ def compute_views(
     ]
     ordered = [trajectories[i] for i in order]
     ordered_configs = [configs[i] for i in order]
-    # A run scaled differently lives on other axes: it joins the curves, not the map.
-    on_map = [v for v, c in zip(views, ordered_configs, strict=True) if c.normalization == config.normalization]
+    # A run scaled differently lives on other axes: its map stands beside the current one's.
+    panels = [figures.surface_of(c) for c in ordered_configs]
     surface_obj = figures.surface_of(config)
     problem = problem_of(config.surface)
+    x_axis = x_axis if x_axis in figures.X_AXES else "iteration"
     if isinstance(problem, DataFit):
         third = figures.data_fit_figure(problem, views, [c.normalization for c in ordered_configs], lang)
+    elif lr_ladder(ordered_configs):
+        third = figures.rate_figure(ordered, views, lang, ladder_rungs(ordered_configs, ordered))
     else:
-        third = figures.curve_figure("grad_norm", views, lang)
+        third = figures.curve_figure("grad_norm", views, lang, x_axis)
     return {
         "ok": True,
         "errors": errors,
         "notice": "",
         "config": config_to_dict(config),
-        "contour": figures.contour_figure(surface_obj, on_map, lang),
-        "surface3d": figures.surface3d_figure(surface_obj, on_map, lang),
-        "loss": figures.curve_figure("loss", views, lang),
-        "lr": figures.curve_figure("lr", views, lang),
+        "contour": figures.contour_figure(surface_obj, views, lang, panels=panels),
+        "surface3d": figures.surface3d_figure(surface_obj, [v for v, p in zip(views, panels, strict=True) if p is surface_obj], lang),
+        "loss": figures.curve_figure("loss", views, lang, x_axis),
+        "lr": figures.curve_figure("lr", views, lang, x_axis),
         "third": third,
-        "badges": badges(ordered, views, lang, [c.normalization != config.normalization for c in ordered_configs]),
+        "badges": badges(ordered, views, lang),
         "formula": formula(problem, lang),
         "summary": summary(config, len(configs), lang),
         "pinned_configs": pinned_configs,
@@ -459,18 +551,19 @@ def outcome_text(trajectory, lang: str) -> str:
     return t(f"outcome_{trajectory.outcome}", lang)
 
 
-def badges(trajectories, views, lang: str, off_map=None) -> list:
+def badges(trajectories, views, lang: str) -> list:
     out = []
-    off_map = off_map or [False] * len(views)
-    for trajectory, view, hidden in zip(trajectories, views, off_map, strict=True):
+    for trajectory, view in zip(trajectories, views, strict=True):
         facts = [
             f"{t('final_loss', lang)} {trajectory.final_loss:.4g}",
             f"{t('steps', lang).lower()} {trajectory.steps_taken}",
             f"{t('overshoots', lang)} {trajectory.overshoots}",
         ]
         if trajectory.steps_per_epoch > 1:
-            epochs = math.ceil(trajectory.steps_taken / trajectory.steps_per_epoch)
-            facts.append(f"{t('epochs', lang)} {epochs} ({trajectory.steps_per_epoch} {t('steps_per_epoch', lang)})")
+            epochs = trajectory.steps_taken / trajectory.steps_per_epoch
+            facts.append(f"{t('epochs', lang)} {epochs:.3g} ({trajectory.steps_per_epoch} {t('steps_per_epoch', lang)})")
+        if len({v.batch_size for v in views}) > 1:  # batch sizes compared: what a step costs
+            facts.append(t("step_cost", lang, cost=step_cost_us(view.batch_size)))
         out.append(
             html.Div(
                 [
@@ -479,13 +572,45 @@ def badges(trajectories, views, lang: str, off_map=None) -> list:
                     html.Span(view.label, className="badge-run"),
                     html.Span(t(f"why_{trajectory.outcome}", lang), className="badge-why"),
                     html.Span(" · ".join(facts), className="badge-facts"),
-                    *([html.Span(t("not_on_map", lang), className="badge-facts")] if hidden else []),
                 ],
                 className="badge",
+                title=t(f"why_{trajectory.outcome}", lang),
                 **{"data-outcome": trajectory.outcome},
             )
         )
     return out
+
+
+def ladder_rungs(configs, trajectories) -> list:
+    """The rest of a learning-rate ladder: the runs x3 apart from the smallest rate on screen
+    up to the first that diverges (the lecture's recipe), other than the runs on screen.
+    Empty when the ladder would cost more than limits.LADDER_STEPS steps."""
+    shown = {float(c.lr): tr for c, tr in zip(configs, trajectories, strict=True)}
+    rates, rate = [], min(shown)
+    while rate <= limits.LR_MAX and len(rates) < limits.LADDER_RUNGS:
+        rates.append(rate)
+        rate = float(f"{rate * 3:.12g}")
+    extra = [r for r in rates if not any(math.isclose(r, s, rel_tol=1e-9) for s in shown)]
+    if not extra or len(extra) * configs[0].steps > limits.LADDER_STEPS:
+        return []
+    ran = dict(zip(extra, simulate_many([configs[0].replace(lr=r) for r in extra]), strict=True))
+    kept = []
+    for rate in rates:  # climb until a rung diverges, on screen or not
+        run = ran.get(rate) or next(tr for s, tr in shown.items() if math.isclose(rate, s, rel_tol=1e-9))
+        if rate in ran:
+            kept.append(run)
+        if run.outcome == "diverged":
+            break
+    return kept
+
+
+def lr_ladder(configs) -> bool:
+    """Whether the runs on screen are a learning-rate ladder: three or more runs alike in every
+    setting but the rate (the third graph then shows final loss against rate)."""
+    if len(configs) < 3 or len({c.lr for c in configs}) != len(configs):
+        return False
+    first = configs[0]
+    return all(c.replace(lr=first.lr) == first for c in configs[1:])
 
 
 def lr_preview(scheduler, lr, steps, sched_values, sched_ids, lang="en"):
@@ -515,12 +640,14 @@ def lr_preview(scheduler, lr, steps, sched_values, sched_ids, lang="en"):
 def register(app) -> None:
     @app.server.after_request
     def cache_header(response):
-        """Name whether the main callback's answer came from the memo, with the counts."""
+        """Name whether the main callback's answer came from the memo: benchmarks/load.py counts
+        the hit rate from it. The counts and the worker's pid only when debug headers are on."""
         state = flask.g.get("descent_cache")
         if state:
-            stats = cache_stats()
             response.headers[CACHE_HEADER] = state
-            response.headers[CACHE_HEADER + "-Stats"] = f"hits={stats['hits']}; misses={stats['misses']}; pid={stats['pid']}"
+            if debug_headers(app.server):
+                stats = cache_stats()
+                response.headers[CACHE_HEADER + "-Stats"] = f"hits={stats['hits']}; misses={stats['misses']}; pid={stats['pid']}"
         return response
 
     # In the browser (assets/player.js): the main callback waits for this one, since it may
@@ -689,6 +816,13 @@ def register(app) -> None:
         """A lesson or a language is a new page: reload it from its URL."""
         return navigation_target(ctx.triggered_id, preset, lang, search, flags)
 
+    # In the browser (assets/maps.js): several maps side by side take more of the row.
+    app.clientside_callback(
+        ClientsideFunction(namespace="maps", function_name="rowClass"),
+        Output("maps", "className"),
+        Input("contour", "figure"),
+    )
+
     app.clientside_callback(
         ClientsideFunction(namespace="player", function_name="href"),
         Output("copy-link", "content"),
@@ -696,25 +830,36 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
 
+    # Both downloads export the runs drawn: the address names a built-in view or a formula;
+    # the Stores hold the runs and uploaded data, which no link carries.
+    download_states = (
+        State("url", "search"),
+        State("current-config", "data"),
+        State("pinned", "data"),
+        State("upload-data", "data"),
+        State("upload-x", "value"),
+        State("upload-y", "value"),
+        State("view-flags", "data"),
+    )
+
     @app.callback(
         Output("html-download", "data"),
         Input("html-button", "n_clicks"),
-        State("url", "search"),
+        *download_states,
         prevent_initial_call=True,
     )
-    def download_html(_clicks, search):
+    def download_html(_clicks, search, current, pinned, table, upload_x, upload_y, flags):
         """The view on screen as one self-contained HTML file (the same as `python -m app.export`)."""
-        return html_download(search)
+        return html_download(search, current, pinned, {"table": table, "x": upload_x, "y": upload_y}, flags)
 
     @app.callback(
         Output("csv-download", "data"),
         Input("csv-button", "n_clicks"),
-        State("current-config", "data"),
-        State("pinned", "data"),
+        *download_states,
         prevent_initial_call=True,
     )
-    def download_csv(_clicks, current, pinned):
-        text = trajectories_csv(current, pinned)
+    def download_csv(_clicks, search, current, pinned, table, upload_x, upload_y, _flags):
+        text = trajectories_csv(current, pinned, search, {"table": table, "x": upload_x, "y": upload_y})
         if text is None:
             return no_update
         return {"content": text, "filename": "descent-lab-runs.csv", "type": "text/csv"}
@@ -751,6 +896,7 @@ def register(app) -> None:
         Input("upload-data", "data"),
         Input("upload-x", "value"),
         Input("upload-y", "value"),
+        Input("curve-x", "value"),
         State({"type": "opt-param", "owner": ALL, "name": ALL}, "id"),
         State({"type": "sched-param", "owner": ALL, "name": ALL}, "id"),
         State("view-flags", "data"),
@@ -758,19 +904,13 @@ def register(app) -> None:
     )
     def recompute(surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed,
                   start_x, start_y, opt_values, sched_values, pinned, formula, x_range, y_range,
-                  table, upload_x, upload_y, opt_ids, sched_ids, flags, last_config=None):
-        key = request_key(
+                  table, upload_x, upload_y, curve_x, opt_ids, sched_ids, flags, last_config=None):
+        answer, hit = main_outputs.answer(
             surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
             opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
-            opt_ids, sched_ids, flags,
+            opt_ids, sched_ids, flags, curve_x,
         )
-        if surface == "upload":  # uploaded tables are large and seldom repeated: not memoized
-            answer, hit = main_outputs.__wrapped__(key), None
-        else:
-            hits = main_outputs.cache_info().hits
-            answer = main_outputs(key)
-            hit = main_outputs.cache_info().hits > hits
-        if hit is not None and flask.has_request_context():
+        if flask.has_request_context():
             flask.g.descent_cache = "hit" if hit else "miss"
         outputs, config = answer
         if config is not None and paths_only(ctx.triggered_prop_ids, last_config, config, surface):
@@ -778,20 +918,112 @@ def register(app) -> None:
         return outputs
 
 
-def request_key(*inputs) -> str:
-    """The canonical JSON of the main callback's inputs: equal requests, equal keys."""
-    return json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
+def request_key(
+    surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
+    opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
+    opt_ids, sched_ids, flags, curve_x="iteration",
+) -> str:
+    """What the main callback's answer depends on, as one short text: equal keys, equal answers.
+
+    The formula's fields count only when the surface is "custom", the uploaded table and its
+    columns only when it is "upload", the view flags as the callback reads them; an input
+    longer than DIGEST_OVER characters of canonical JSON enters as its blake2b digest, so
+    junk in a request never grows the key.
+    """
+    own = {"custom": (formula, x_range, y_range), "upload": (table, upload_x, upload_y)}
+    parts = (
+        surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
+        opt_values, sched_values, opt_ids, sched_ids, pinned,
+        own.get(surface) if isinstance(surface, str) else None, view_flags(flags), curve_x,
+    )  # fmt: skip
+    return "|".join(_digest(part) for part in parts)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def main_outputs(key: str):
+def _digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    if len(text) <= DIGEST_OVER:
+        return text
+    return "#" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def answer_bytes(value) -> int:
+    """About how much memory an answer holds: its strings, numbers and containers, each shared
+    object once; Dash components by their JSON form."""
+    seen: set[int] = set()
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if hasattr(item, "to_plotly_json"):
+            item = item.to_plotly_json()
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return total
+
+
+class AnswerMemo:
+    """The main callback's last answers (least recently used out first), at most CACHE_SIZE
+    of them and at most CACHE_BYTES by answer_bytes; an answer bigger than a quarter of that
+    is not kept. Safe for a worker's threads; answers are computed outside the lock."""
+
+    def __init__(self, compute, entries: int = CACHE_SIZE, max_bytes: int = CACHE_BYTES):
+        self.__wrapped__ = compute
+        self.entries, self.max_bytes = entries, max_bytes
+        self._answers: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.bytes = 0
+
+    def answer(self, *inputs) -> tuple[object, bool]:
+        """The answer for the main callback's inputs, and whether it came from the memo."""
+        key = request_key(*inputs)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return found[0], True
+            self.misses += 1
+        answer = self.__wrapped__(*inputs)
+        size = answer_bytes(answer)
+        if size <= self.max_bytes // 4:
+            with self._lock:
+                if key not in self._answers:
+                    self._answers[key] = (answer, size)
+                    self.bytes += size
+                while len(self._answers) > self.entries or self.bytes > self.max_bytes:
+                    _, (_, dropped) = self._answers.popitem(last=False)
+                    self.bytes -= dropped
+        return answer, False
+
+    def __call__(self, *inputs):
+        return self.answer(*inputs)[0]
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self.hits = self.misses = self.bytes = 0
+
+    def cache_info(self) -> dict:
+        with self._lock:
+            return {"hits": self.hits, "misses": self.misses, "size": len(self._answers), "bytes": self.bytes}
+
+
+def _main_outputs(
+    surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
+    opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
+    opt_ids, sched_ids, flags, curve_x="iteration",
+):
     """The main callback's outputs (full figures, compacted) and the config drawn, or None.
 
-    Memoized per process by request_key: the answer depends on nothing but the inputs.
+    Memoized per process (main_outputs): the answer depends on nothing but request_key's parts.
     """
-    (surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
-     opt_values, sched_values, pinned, formula, x_range, y_range, table, upload_x, upload_y,
-     opt_ids, sched_ids, flags) = json.loads(key)  # fmt: skip
     flags = view_flags(flags)
     lang = flags.get("lang", "en")
     custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
@@ -799,6 +1031,7 @@ def main_outputs(key: str):
     result = compute_views(
         surface, optimizer, lr, scheduler, batch_size, normalization, steps, seed, start_x, start_y,
         opt_values, opt_ids, sched_values, sched_ids, pinned, lang, custom=custom, upload=upload,
+        x_axis=curve_x,
     )
     errors = [result["errors"][slot] for slot in ERROR_SLOTS]
     if not result["ok"]:
@@ -820,10 +1053,12 @@ def main_outputs(key: str):
     return outputs, result["config"]
 
 
+main_outputs = AnswerMemo(_main_outputs)
+
+
 def cache_stats() -> dict:
-    """This process's memo of the main callback: hits, misses, entries."""
-    info = main_outputs.cache_info()
-    return {"hits": info.hits, "misses": info.misses, "size": info.currsize, "pid": os.getpid()}
+    """This process's memo of the main callback: hits, misses, entries, bytes held."""
+    return {**main_outputs.cache_info(), "pid": os.getpid()}
 
 
 def paths_only(triggered, last_config, config, surface) -> bool:

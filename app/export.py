@@ -4,24 +4,27 @@
 
 The file inlines plotly.js, the page's CSS and the same player (assets/player.js) the app
 uses, with the figures the server would send: opened from disk it animates the same
-synchronized runs, driven by the same buttons and keys.
+synchronized runs, driven by the same buttons and keys. A formula's link exports its
+formula; the page's download also passes the runs drawn and any uploaded data (export_view).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html as html_text
 import json
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import plotly.offline
 
-from app.callbacks import compute_views
-from app.factory import ASSETS
+from app.callbacks import MAX_PINNED, compute_views, own_problem, stored_configs
+from app.factory import ASSETS, split_formula
 from app.i18n import t
 from app.lessons import LESSONS, lesson_text
-from app.runs import config_to_dict
+from app.runs import config_from_dict, config_to_dict
 from app.urlstate import decode
 from engine.optimizers import OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_PARAMS
@@ -64,26 +67,50 @@ def _control_values(config) -> tuple[list, list, list, list]:
 
 
 def export_html(query: str) -> str:
-    """The HTML document for a URL query (the same state the app would show)."""
-    state, notices = decode(query)
-    config = state.current
-    lang = state.lang
+    """The HTML document for a URL query (the same state the app would show), a lecturer's
+    formula (surface=custom&formula=...&x_range=...&y_range=...&start=x,y) too."""
+    rest, custom = split_formula(query)
+    state, _ = decode(rest)
+    if custom is None:
+        return _document(state.current.surface, state.current, state.pinned, state.lang, state.preset)
+    start = dict(parse_qsl(query[:4000])).get("start", "")
+    try:
+        x, y = (float(v) for v in start.split(","))
+        current = dataclasses.replace(state.current, start=(x, y))
+    except ValueError:  # no start, or not two numbers: the formula's default start
+        current = state.current
+    return _document("custom", current, (), state.lang, None, custom=custom)
+
+
+def export_view(current: dict, pinned, lang: str, custom: dict | None = None, upload: dict | None = None) -> str:
+    """The HTML document for the runs drawn on a lecturer's own surface: current and pinned
+    runs as stored by the page, with the formula ({"formula", "x_range", "y_range"}) or the
+    uploaded data ({"table", "x", "y"}) they ran on. ValueError if they do not build."""
+    surface = current.get("surface") if isinstance(current, dict) else None
+    problem = own_problem(surface, custom, upload)
+    problems = {surface: problem} if problem is not None else None
+    config = config_from_dict(current, problems)
+    pins = [c for c in stored_configs(pinned, problems) if c.surface == config.surface]
+    return _document(surface, config, pins[-MAX_PINNED:], lang, None, custom=custom, upload=upload)
+
+
+def _document(surface: str, config, pinned, lang: str, preset, custom=None, upload=None) -> str:
     opt_values, opt_ids, sched_values, sched_ids = _control_values(config)
     opt_values = [",".join(map(str, v)) if isinstance(v, tuple) else v for v in opt_values]
     start_x, start_y = config.start if config.start is not None else (None, None)
     result = compute_views(
-        config.surface, config.optimizer, config.lr, config.scheduler,
+        surface, config.optimizer, config.lr, config.scheduler,
         config.batch_size if config.batch_size is not None else "full", config.normalization,
         config.steps, config.seed, start_x, start_y, opt_values, opt_ids, sched_values, sched_ids,
-        [config_to_dict(c) for c in state.pinned], lang,
-    )
+        [config_to_dict(c) for c in pinned], lang, custom=custom, upload=upload,
+    )  # fmt: skip
     if not result["ok"]:
         raise ValueError(result["notice"])
     figures = {element: result[key] for element, key in GRAPHS}
     lesson = ""
-    if state.preset in LESSONS:
-        title, explanation = lesson_text(LESSONS[state.preset], lang)
-        lesson = f'<div class="lesson"><strong>{html_text.escape(LESSONS[state.preset].number)} · {html_text.escape(title)}</strong><span>{html_text.escape(explanation)}</span></div>'
+    if preset in LESSONS:
+        title, explanation = lesson_text(LESSONS[preset], lang)
+        lesson = f'<div class="lesson"><strong>{html_text.escape(LESSONS[preset].number)} · {html_text.escape(title)}</strong><span>{html_text.escape(explanation)}</span></div>'
     css = (ASSETS / "style.css").read_text(encoding="utf-8")
     player = (ASSETS / "player.js").read_text(encoding="utf-8")
     graphs = "".join(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 from app.controls import batch_options, labelled, option, param_block
+from app.figures.curves import X_AXES
 from app.i18n import name_in, t
 from app.lessons import LESSONS, lesson_text
 from app.runs import config_to_dict
@@ -292,6 +293,18 @@ def controls(state, lang: str) -> html.Aside:
     )
 
 
+def curve_axis(lang: str, curve_x: str) -> dcc.Dropdown:
+    """What the curves are drawn against: iteration, epoch, examples processed, modelled time."""
+    return dcc.Dropdown(
+        id="curve-x",
+        options=[option(f"x: {t(f'x_{axis}', lang)}", axis) for axis in X_AXES],
+        value=curve_x,
+        clearable=False,
+        searchable=False,
+        className="curve-x",
+    )
+
+
 def player_bar(lang: str) -> html.Div:
     return html.Div(
         [
@@ -345,13 +358,18 @@ def views(state, lang: str) -> html.Section:
                 ],
                 className="view-head",
             ),
-            html.Div([graph("contour", "map"), graph("surface3d", "map")], className="maps"),
+            html.Div([graph("contour", "map"), graph("surface3d", "map")], id="maps", className="maps"),
             player_bar(lang),
             html.Div(id="badges", className="badges", role="status"),
             html.Div(
                 [
                     html.Div(
-                        [graph("loss-graph", "curve"), graph("lr-graph", "curve"), graph("third-graph", "curve")],
+                        [
+                            graph("loss-graph", "curve"),
+                            graph("lr-graph", "curve"),
+                            graph("third-graph", "curve"),
+                            curve_axis(lang, LESSONS[state.preset].curve_x if state.preset in LESSONS else "iteration"),
+                        ],
                         id="curves",
                         className="curves",
                     ),

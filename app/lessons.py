@@ -12,18 +12,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.figures.style import MAX_RUNS
 from engine import OUTCOMES, RunConfig
 
-MAX_RUNS = 4  # the app compares at most 4 paths
 MAX_STEPS = 2000  # keeps every preset quick to simulate and to play back
 
-# L8: the lecture's recipe, start at 1e-3 and climb by ×3. The bowl's steep curvature is 3,
-# so 2/3 is where plain descent starts to diverge: 0.729 is the first rung past it.
-LADDER_RATES = tuple(round(1e-3 * 3**k, 6) for k in range(3, 7))  # 0.027 0.081 0.243 0.729
+# L5 on the ravine: its walls have curvature 40, so plain descent diverges once lr > 2/40.
+# The start lies near the floor, so the zig-zag across it takes a dozen steps to leave the map.
+RAVINE_START = (-4.0, -2.0)
+
+# L8: the lecture's recipe, start at 1e-3 and climb by ×3 until the run diverges. On the bowl
+# (steepest curvature 3, so divergence past 2/3) that takes seven rungs, 0.001 to 0.729; the
+# map has room for four paths: the first rung and the last three. The final-loss plot shows
+# the whole ladder (app/callbacks.py fills in the rungs between).
+LADDER_RATES = tuple(round(1e-3 * 3**k, 6) for k in range(7))  # 0.001 0.003 ... 0.729
+LADDER_SHOWN = (LADDER_RATES[0], *LADDER_RATES[-3:])  # 0.001, 0.081, 0.243, 0.729
 
 # L9 on the trap: the pothole holds only rates below ~2/8, the deep basin rates up to ~2.
-CYCLIC = {"base_lr": 0.02, "max_lr": 1.0, "step_size_up": 50}
-WARM_RESTARTS = {"T_0": 100, "eta_min": 0.0}
+# Every run starts at the trap's default start with the rate 0.1; the two that rise again
+# peak at 1. ReduceLROnPlateau uses the absolute threshold: PyTorch's default relative one,
+# best × (1 − threshold), lies *above* a negative best loss (−0.81 in the pothole), so every
+# step would count as an improvement and the rate would never be cut.
+ESCAPE_RATE = 0.1
+ESCAPE_PEAK = 1.0
+PLATEAU = {"threshold_mode": "abs"}
+CYCLIC = {"base_lr": ESCAPE_RATE, "max_lr": ESCAPE_PEAK, "step_size_up": 50}
+WARM_RESTARTS = {"T_0": 100, "eta_min": ESCAPE_RATE}
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class Lesson:
     explanation: dict[str, str]  # language -> two or three sentences
     runs: tuple[RunConfig, ...]  # the current run last; earlier ones are pinned comparisons
     expected: tuple[str, ...]  # the engine's outcome for each run, same order
+    curve_x: str = "iteration"  # what the curves are drawn against when the lesson opens
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.key):
@@ -141,15 +156,21 @@ _LESSONS = (
         number="L5",
         title={"en": "Far too large a rate: divergence", "ko": "지나치게 큰 학습률: 발산"},
         explanation={
-            "en": "Once the learning rate passes 2/λ (here 2/3), every jump lands farther from the "
-            "minimum than the one before. The zig-zag grows, the loss explodes and the run "
-            "diverges: it bounces off the surface and never comes back.",
-            "ko": "학습률이 2/λ(여기서는 2/3)를 넘으면 매번 이전보다 최소점에서 더 먼 곳에 "
-            "떨어집니다. 지그재그가 점점 커지고 손실이 폭발하여 발산합니다: 곡면 밖으로 튕겨 "
-            "나가 다시는 돌아오지 못합니다.",
+            "en": "The ravine's walls curve 40 times more sharply than its floor, so plain descent "
+            "can take at most lr = 2/40 = 0.05 across them. At lr = 0.045 each jump across the "
+            "ravine lands a little closer to the floor and the zig-zag dies out; at lr = 0.055 "
+            "each lands farther out, so the zig-zag grows, leaves the map, and the loss climbs "
+            "without end until the run is stopped: it diverged.",
+            "ko": "이 협곡의 벽은 바닥보다 40배 가파르게 휘어 있어서, 일반 경사 하강법이 벽을 "
+            "가로지를 때 쓸 수 있는 학습률은 최대 2/40 = 0.05입니다. 학습률 0.045에서는 협곡을 "
+            "건너뛸 때마다 바닥에 조금씩 가까워져 지그재그가 잦아들지만, 0.055에서는 매번 더 "
+            "멀리 떨어져 지그재그가 커지고 지도를 벗어나며 손실이 끝없이 커집니다: 발산입니다.",
         },
-        runs=(RunConfig(surface="bowl", lr=0.8, steps=50),),
-        expected=("diverged",),
+        runs=(
+            RunConfig(surface="ravine", lr=0.045, steps=150, start=RAVINE_START),
+            RunConfig(surface="ravine", lr=0.055, steps=150, start=RAVINE_START),
+        ),
+        expected=("converged", "diverged"),
     ),
     Lesson(
         key="too-slow",
@@ -187,17 +208,21 @@ _LESSONS = (
         number="L8",
         title={"en": "Finding the rate: a ladder ×3 apart", "ko": "학습률 찾기: 3배 간격 사다리"},
         explanation={
-            "en": "The only way to choose a learning rate is to try several: start at 0.001 or "
-            "0.0001 and go up or down by ×3. Here the same descent runs at 0.027, 0.081, 0.243 "
-            "and 0.729. The smallest is too slow and the largest diverges, so the final loss "
-            "against the rate dips in between: pick a rate from the bottom of the dip.",
-            "ko": "학습률을 고르는 방법은 여러 값을 직접 시도해 보는 것뿐입니다: 0.001이나 "
-            "0.0001에서 시작해 3배씩 올리거나 내려 봅니다. 여기서는 같은 경사 하강법을 0.027, "
-            "0.081, 0.243, 0.729로 실행합니다. 가장 작은 값은 너무 느리고 가장 큰 값은 발산해서, "
-            "학습률에 따른 최종 손실은 그 사이에서 가장 낮아집니다: 그 바닥의 학습률을 고르세요.",
+            "en": "The only way to choose a learning rate is to try several: start at 0.001 and "
+            "go up by ×3 (0.001, 0.003, 0.009, …) until a run diverges, here at 0.729. The map "
+            "shows the first rung and the last three; the final loss against the rate, lower "
+            "right, shows every rung: too slow at the bottom, diverged at the top, and a dip in "
+            "between where a good rate lies.",
+            "ko": "학습률을 고르는 방법은 여러 값을 직접 시도해 보는 것뿐입니다: 0.001에서 시작해 "
+            "3배씩(0.001, 0.003, 0.009, …) 올리다가 발산하는 값(여기서는 0.729)에서 멈춥니다. "
+            "지도에는 첫 단과 마지막 세 단이 보이고, 오른쪽 아래의 학습률에 따른 최종 손실 "
+            "그래프에는 모든 단이 보입니다: 아래쪽은 너무 느리고 위쪽은 발산하며, 그 사이의 "
+            "움푹한 곳에 좋은 학습률이 있습니다.",
         },
-        runs=tuple(RunConfig(surface="bowl", lr=rate, steps=80) for rate in LADDER_RATES),
-        expected=("slow", "converged", "converged", "diverged"),
+        # Pinned first, the current run last: on screen the current (0.001) comes first, then
+        # the pins in order, so the paths and cards read by rate.
+        runs=tuple(RunConfig(surface="bowl", lr=rate, steps=80) for rate in (*LADDER_SHOWN[1:], LADDER_SHOWN[0])),
+        expected=("converged", "converged", "diverged", "slow"),
     ),
     Lesson(
         key="schedulers",
@@ -226,29 +251,25 @@ _LESSONS = (
         number="L9",
         title={"en": "Schedulers against a local minimum", "ko": "스케줄러로 지역 최소점 벗어나기"},
         explanation={
-            "en": "ReduceLROnPlateau cuts the rate when the loss stops falling: it converges fast, "
-            "but it only ever lowers the rate, so once it settles in the pothole it stays there. "
-            "Cyclical LR and cosine annealing with warm restarts raise the rate again and again: "
-            "a high rate throws the point out of the narrow pothole into the wide basin, where it "
-            "settles as the rate falls. They are slower, but better at escaping local minima.",
-            "ko": "ReduceLROnPlateau는 손실이 더 이상 줄지 않을 때 학습률을 낮춥니다: 빨리 "
-            "수렴하지만 학습률을 낮추기만 하므로, 한번 웅덩이에 자리 잡으면 빠져나오지 못합니다. "
-            "순환 학습률(CyclicLR)과 웜 리스타트 코사인 어닐링은 학습률을 거듭 다시 올립니다: 높은 "
-            "학습률이 점을 좁은 웅덩이 밖 넓은 분지로 튕겨 내고, 학습률이 내려가면 그곳에 자리 "
-            "잡습니다. 더 느리지만 지역 최소점에서 더 잘 빠져나옵니다.",
+            "en": "Same start for all; plateau and cyclical LR begin at lr = 0.1, and both risers "
+            "peak at 1. ReduceLROnPlateau cuts the rate tenfold each time the loss stalls (its rate "
+            "curve steps down), so it settles fast but stays in the pothole. Cyclical LR and cosine "
+            "with warm restarts raise the rate again and again, throw the point out of the pothole "
+            "and settle in the deep basin. (With a negative loss PyTorch's default relative "
+            "threshold never cuts, so this lesson sets threshold_mode='abs'.)",
+            "ko": "세 실행은 같은 점에서 출발합니다. ReduceLROnPlateau와 순환 학습률은 학습률 0.1로 "
+            "시작하고, 다시 올라가는 둘은 최고 1에 이릅니다. ReduceLROnPlateau는 손실이 정체될 "
+            "때마다 학습률을 10분의 1로 낮춰(학습률 곡선이 계단처럼 내려감) 빨리 자리 잡지만 "
+            "웅덩이에 머뭅니다. 순환 학습률(CyclicLR)과 웜 리스타트 코사인은 학습률을 거듭 올려 "
+            "점을 웅덩이 밖으로 튕겨 내고 깊은 분지에 자리 잡습니다. (손실이 음수이면 PyTorch의 "
+            "기본 상대 임계값은 학습률을 낮추지 않아 threshold_mode='abs'를 씁니다.)",
         },
         runs=(
-            RunConfig(surface="trap", lr=0.1, scheduler="plateau", steps=400),
+            RunConfig(surface="trap", lr=ESCAPE_RATE, scheduler="plateau", scheduler_params=PLATEAU, steps=400),
+            RunConfig(surface="trap", lr=ESCAPE_RATE, scheduler="cyclic", scheduler_params=CYCLIC, steps=400),
             RunConfig(
                 surface="trap",
-                lr=CYCLIC["base_lr"],
-                scheduler="cyclic",
-                scheduler_params=CYCLIC,
-                steps=400,
-            ),
-            RunConfig(
-                surface="trap",
-                lr=1.0,
+                lr=ESCAPE_PEAK,
                 scheduler="cosine_restarts",
                 scheduler_params=WARM_RESTARTS,
                 steps=400,
@@ -288,16 +309,16 @@ _LESSONS = (
         title={"en": "Min-max scaling in place of σ", "ko": "σ 대신 최소-최대 정규화"},
         explanation={
             "en": "When σ is hard to get, the range max − min can stand in for it: "
-            "x′ = (x − min)/(max − min). At the same lr = 0.5 the raw input diverges while both "
+            "x′ = (x − min)/(max − min). At the same lr = 0.1 the raw input diverges while both "
             "scaled inputs converge; the min-max contours are less round than the standardized "
             "ones, so it needs more steps.",
             "ko": "σ를 구하기 어려울 때는 범위 max − min으로 대신할 수 있습니다: "
-            "x′ = (x − min)/(max − min). 같은 학습률 0.5에서 원본 입력은 발산하지만 정규화한 두 "
+            "x′ = (x − min)/(max − min). 같은 학습률 0.1에서 원본 입력은 발산하지만 정규화한 두 "
             "입력은 모두 수렴합니다. 다만 최소-최대 정규화의 등고선은 표준화보다 덜 둥글어서 "
             "스텝이 더 많이 필요합니다.",
         },
         runs=tuple(
-            RunConfig(surface="linreg", normalization=name, lr=0.5, steps=200)
+            RunConfig(surface="linreg", normalization=name, lr=0.1, steps=1000)
             for name in ("none", "standard", "minmax")
         ),
         expected=("diverged", "converged", "converged"),
@@ -333,6 +354,7 @@ _LESSONS = (
             for size in (1, 16, None)
         ),
         expected=("converged", "converged", "converged"),
+        curve_x="time",
     ),
 )
 

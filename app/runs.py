@@ -7,7 +7,7 @@ from typing import Any
 from engine import SURFACES, RunConfig, limits
 from engine.catalog import surface_name
 from engine.optimizers import OPTIMIZER_PARAMS
-from engine.schedules import SCHEDULER_PARAMS
+from engine.schedules import SCHEDULER_PARAMS, learning_rates
 
 # The fields of RunConfig the controls set, in the order a legend names them.
 FIELDS = ("surface", "optimizer", "lr", "scheduler", "batch_size", "normalization", "steps", "start", "seed")
@@ -127,10 +127,17 @@ def _describe(value: Any) -> str:
 
 
 def run_labels(configs: list[dict[str, Any]]) -> list[str]:
-    """Legend labels naming only what differs between the runs, e.g. "lr 0.3" vs "lr 0.03"."""
+    """Legend labels naming only what differs between the runs, e.g. "lr 0.3" vs "lr 0.03".
+
+    Runs that differ in their scheduler are named by it and by the rates it starts and peaks
+    at ("cyclic · lr 0.1, peak 1"), so a race between schedulers states what is fair about it.
+    """
     if len(configs) <= 1:
         return [f"lr {_describe(configs[0]['lr'])}"] if configs else []
     keys = [k for k in (*FIELDS, "optimizer_params", "scheduler_params") if len({repr(c.get(k)) for c in configs}) > 1]
+    by_scheduler = "scheduler" in keys
+    if by_scheduler:
+        keys = [k for k in keys if k not in ("lr", "scheduler_params")]
     labels = []
     for index, config in enumerate(configs):
         parts = []
@@ -139,10 +146,27 @@ def run_labels(configs: list[dict[str, Any]]) -> list[str]:
             text = _describe(config.get(key))
             if key.endswith("_params"):
                 parts.append(text or "defaults")
+            elif key == "scheduler" and by_scheduler:
+                parts.append(f"{text} · {_rates(config)}")
             else:
                 parts.append(f"{name} {text}".strip())
         labels.append(" · ".join(parts) or f"run {index + 1}")
     return labels
+
+
+def _rates(config: dict[str, Any]) -> str:
+    """The rate a scheduled run starts at and peaks at, e.g. "lr 0.1, peak 1"."""
+    start = config.get("lr")
+    if not isinstance(start, int | float) or isinstance(start, bool):
+        return f"lr {_describe(start)}"
+    if config.get("scheduler") == "plateau":
+        return f"lr {start:.3g}, only cut"
+    try:
+        rates = learning_rates(config["scheduler"], start, int(config["steps"]), config.get("scheduler_params") or {})
+    except (KeyError, TypeError, ValueError):
+        return f"lr {start:.3g}"
+    first, peak = float(rates[0]), float(max(rates))
+    return f"lr {first:.3g}" + (f", peak {peak:.3g}" if peak > first * (1 + 1e-9) else "")
 
 
 def error_field(message: str) -> str:

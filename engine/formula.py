@@ -804,7 +804,8 @@ class Formula:
     """A parsed formula with its exact value, gradient and Hessian over points (..., 2).
 
     value_fn, grad_fn and hessian_fn return shapes (...), (..., 2) and (..., 2, 2); they
-    never warn: undefined or overflowing results are NaN or ±inf.
+    never warn: undefined or overflowing results are NaN or ±inf. value_fn.operations and
+    grad_fn.operations count the NumPy calls one evaluation makes (engine.budget).
     """
 
     text: str
@@ -856,6 +857,9 @@ def _build(text: str) -> Formula:
         out[..., 1, 1] = hyy
         return out
 
+    # What one call costs, in NumPy operations: engine.budget charges a run's steps by it.
+    value_fn.operations = len(value_of.steps)
+    grad_fn.operations = len(grad_of.steps)
     return Formula(text, expr, pretty(expr), value_fn, grad_fn, hessian_fn)
 
 

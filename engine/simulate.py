@@ -38,8 +38,30 @@ def simulate(config: RunConfig) -> Trajectory:
     return simulate_many([config])[0]
 
 
+class NotSimulated(ValueError):
+    """A valid setting the step loop does not follow yet: refused, never silently ignored."""
+
+
+def check_simulated(configs: Sequence[RunConfig]) -> None:
+    """Raise NotSimulated for a run this loop would not follow as configured."""
+    for config in configs:
+        if config.scheduler in ("cyclic", "onecycle") and resolve_schedule(
+            config.scheduler, config.lr, config.steps, config.scheduler_params
+        ).get("cycle_momentum"):
+            raise NotSimulated(
+                f"{config.scheduler}.cycle_momentum = True is not allowed: expected false, since "
+                "Descent Lab does not simulate cycled momentum yet (PyTorch's default, True, "
+                "cycles the momentum against the rate; the generated PyTorch code can show it)"
+            )
+
+
 def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
-    """Run many configurations; equal to `simulate` run by run, but advanced together."""
+    """Run many configurations; equal to `simulate` run by run, but advanced together.
+
+    Raises NotSimulated (a ValueError naming the field) for a run with cycle_momentum=True:
+    the generated PyTorch code can cycle the momentum (engine.code), this loop does not yet.
+    """
+    check_simulated(configs)
     groups: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, config in enumerate(configs):
         groups[_group_key(config)][_family_key(config)].append(index)

@@ -39,15 +39,15 @@ NOTICE = {
     "data-fit": "The data-fit problem in (w, b) with its ½·MSE formula on screen; the fitted line moves over the data as the path descends.",
     "shrinking-steps": "The steps get shorter near the minimum because the gradient does: the gradient-size curve falls with them.",
     "overshooting": "The path zig-zags across the valley, labelled *overshooting* with its count of overshoots.",
-    "divergence": "The steps grow until the path leaves the surface, labelled *diverged at step k*; the loss curve rises up to that step.",
+    "divergence": "On the ravine, lr 0.045 (just below 2/λ = 0.05) zig-zags inward while lr 0.055 zig-zags outward for a dozen steps and leaves the map; its loss curve climbs until the step it is labelled *diverged at step k*.",
     "too-slow": "After many steps the path has barely moved: *too slow*.",
     "local-minimum": "On the surface with a shallow and a deep basin, the run settles in the shallow one: *stuck in a local minimum*.",
-    "lr-ladder": "The same run at rates ×3 apart, side by side, with the final loss against the rate: too slow at the bottom of the ladder, overshooting or diverging at the top.",
+    "lr-ladder": "The ladder from 0.001 up by ×3: four rungs on the map, cards sorted by rate, and lower right every rung's final loss against its rate, too slow at 0.001, diverged at 0.729, a dip between.",
     "schedulers": "Each scheduler's learning-rate curve: how it changes the rate during training.",
-    "scheduler-escape": "Runs that differ only in their scheduler, from one start: ReduceLROnPlateau cuts its rate and stays in the local minimum, the rates that rise again escape to the deep basin.",
-    "normalization": "Raw inputs make a long, narrow ravine where descent zig-zags or diverges; standardized inputs make round contours and converge fast.",
-    "minmax": "Min-max scaling, (x − min)/(max − min), as a third choice beside raw and standardized inputs, with its own contours.",
-    "batch-size": "Batch 1 takes noisy steps, the full batch steady ones, mini-batches sit between; against examples processed or cost, cheap steps are not a faster run.",
+    "scheduler-escape": "Three schedulers from one start (the legend names each one's start and peak rate): ReduceLROnPlateau's rate steps down on the log axis and its loss stays high in the pothole; cyclical and warm-restart rates rise again and reach the deep basin.",
+    "normalization": "Raw and standardized maps side by side, each to scale: the raw loss is a ravine thinner than a line, where lr 0.1 leaves the map at once; the standardized contours are circles and the same rate converges.",
+    "minmax": "Raw, standardized and min-max maps side by side, each to scale: min-max contours are tilted ellipses, less round than standardized, so its path bends and needs more steps.",
+    "batch-size": "Batch 1 takes noisy steps, the full batch steady ones, mini-batches sit between; the cards give steps per epoch and the modelled cost of a step, and the x-axis menu draws the curves against epochs, examples processed or modelled time.",
 }
 
 

@@ -230,9 +230,12 @@ CASES = {
         ("overshooting", "ko", "?lr=0.3", FLAGS), ("preset", "lang"), link_ok,
         lambda out: out == "/?preset=overshooting",
     ),
-    "download_html": Case((1, "?lr=0.3"), ("html-button",), download_ok("text/html"), lambda out: "Plotly" in out["content"]),
+    "download_html": Case(
+        (1, "?lr=0.3", CURRENT, [PINNED], None, None, None, FLAGS), ("html-button",), download_ok("text/html"),
+        lambda out: "Plotly" in out["content"],
+    ),
     "download_csv": Case(
-        (1, CURRENT, [PINNED]), ("csv-button",), download_ok("text/csv"),
+        (1, "?lr=0.3", CURRENT, [PINNED], None, None, None, FLAGS), ("csv-button",), download_ok("text/csv"),
         lambda out: out["content"].startswith("run,label,") and out["content"].count("\n") > 2 * 20,
     ),
 }  # fmt: skip

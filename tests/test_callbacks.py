@@ -158,15 +158,17 @@ def check_figures(result: dict, runs: int, *, validate: bool = False) -> None:
     assert result["ok"], result["notice"]
     problem = SURFACES[result["config"]["surface"]]
     third_kind = "data" if isinstance(problem, DataFit) else "curves"
+    if third_kind == "curves" and result["third"]["layout"].get("meta", {}).get("kind") == "rate":
+        third_kind = "rate"  # a learning-rate ladder: final loss against rate
     expected_counts = {
         "contour": 1 + 3 * MAX_RUNS + 2 + 3,
         "surface3d": 1 + 3 * MAX_RUNS,
         "loss": 2 * MAX_RUNS,
         "lr": 2 * MAX_RUNS,
-        "third": 1 + MAX_RUNS if third_kind == "data" else 2 * MAX_RUNS,
+        "third": {"data": 1 + MAX_RUNS, "curves": 2 * MAX_RUNS, "rate": 2 * MAX_RUNS + 2}[third_kind],
     }
     slot_kinds = {"contour": "contour", "surface3d": "surface3d", "loss": "curves", "lr": "curves"}
-    slot_kinds["third"] = third_kind
+    slot_kinds["third"] = "curves" if third_kind == "rate" else third_kind
     for key in FIGURE_KEYS:
         fig = result[key]
         json.dumps(fig, allow_nan=False)  # raises on NaN or inf anywhere
@@ -313,7 +315,7 @@ def test_typed_optimizer_and_scheduler_parameters_reach_the_run():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_diverging_run_is_reported_cut_at_the_window_and_kept_finite():
+def test_diverging_run_is_cut_on_the_map_whole_in_the_curves_and_kept_finite():
     # The bowl's largest curvature is 3, so plain gradient descent diverges for lr > 2/3.
     result = views(surface="bowl", lr=0.7, steps=100)
     check_figures(result, runs=1, validate=True)
@@ -331,19 +333,18 @@ def test_diverging_run_is_reported_cut_at_the_window_and_kept_finite():
     assert layout["xaxis"]["range"] == [x0, x1]
     assert layout["yaxis"]["range"] == [y0, y1]
 
-    # The path is cut where it leaves the window ...
-    whole, so_far, point = result["contour"]["data"][1:4]
-    for trace in (whole, so_far, point):
-        xs, ys = np.array(trace["x"]), np.array(trace["y"])
-        assert np.all((xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1))
+    # The map's path is cut one point after it leaves the map's window ...
+    (gx0, gx1), (gy0, gy1) = figures.map_window(surface)
     params = trajectory.params
-    outside = ~(
-        (params[:, 0] >= x0) & (params[:, 0] <= x1) & (params[:, 1] >= y0) & (params[:, 1] <= y1)
-    )
+    outside = ~((params[:, 0] >= gx0) & (params[:, 0] <= gx1) & (params[:, 1] >= gy0) & (params[:, 1] <= gy1))
     first_out = int(np.argmax(outside))
     assert outside.any() and first_out > 0
-    assert whole["customdata"][-1][0] == first_out - 1
-    assert (whole["x"][-1], whole["y"][-1]) == tuple(params[first_out - 1])
+    whole = result["contour"]["data"][1]
+    assert whole["customdata"][-1][0] == first_out
+    assert (whole["x"][-1], whole["y"][-1]) == tuple(params[first_out])
+    # ... while the curves go on to the last step kept before it diverged (issue 12.2).
+    loss_steps = result["loss"]["data"][0]["customdata"]
+    assert loss_steps[-1] == k - 1 and len(loss_steps) == k
 
     # ... and one exit mark sits on the window's edge, between the last point in and the first out.
     exits = result["contour"]["data"][figures.EXITS_TRACE]
@@ -353,7 +354,8 @@ def test_diverging_run_is_reported_cut_at_the_window_and_kept_finite():
     assert x0 - 1e-9 <= ex <= x1 + 1e-9 and y0 - 1e-9 <= ey <= y1 + 1e-9
     on_edge = min(abs(ex - x0), abs(ex - x1), abs(ey - y0), abs(ey - y1))
     assert on_edge < 1e-9
-    inside_point, outside_point = params[first_out - 1], params[first_out]
+    leave = int(np.argmax(~((params[:, 0] >= x0) & (params[:, 0] <= x1) & (params[:, 1] >= y0) & (params[:, 1] <= y1))))
+    inside_point, outside_point = params[leave - 1], params[leave]
     (dx, dy), (mx, my) = outside_point - inside_point, np.array([ex, ey]) - inside_point
     assert abs(dx * my - dy * mx) < 1e-9 * (dx * dx + dy * dy)  # on the segment's line
     assert 0 <= (mx * dx + my * dy) / (dx * dx + dy * dy) <= 1  # between its ends
@@ -418,17 +420,24 @@ def test_pins_for_another_surface_are_ignored():
 
 
 
-def test_a_pin_scaled_differently_joins_the_curves_but_not_the_map():
-    """Raw and standardized (w, b) are different axes: one map cannot hold both paths."""
+def test_a_pin_scaled_differently_gets_its_own_map_beside_the_current_one():
+    """Raw and standardized (w, b) are different axes: each scaling gets its own map, side
+    by side (issue 12.5), each to scale; the 3D view shows the current run's scaling."""
     linreg = [config_to_dict(RunConfig(surface="linreg", lr=0.03, normalization="minmax"))]
     scaled = views(surface="linreg", lr=0.1, normalization="standard", pinned=linreg)
     filled = lambda fig, indices: [i for i in indices if len(fig["data"][i]["x"])]  # noqa: E731
-    assert filled(scaled["contour"], [1 + 3 * s for s in range(MAX_RUNS)]) == [1]
+    contour = scaled["contour"]
+    assert filled(contour, [1 + 3 * s for s in range(MAX_RUNS)]) == [1, 4]
+    assert "xaxis" not in contour["data"][1] and contour["data"][4]["xaxis"] == "x2"
+    assert contour["layout"]["yaxis2"]["scaleanchor"] == "x2"
+    maps = [trace for trace in contour["data"] if trace["type"] == "contour"]
+    assert len(maps) == 2 and maps[1]["xaxis"] == "x2"
+    minmax = SURFACES["linreg"].surface("minmax")
+    assert contour["layout"]["xaxis2"]["range"] == list(minmax.window[0])
     assert filled(scaled["surface3d"], [1 + 3 * s for s in range(MAX_RUNS)]) == [1]
     assert filled(scaled["loss"], range(MAX_RUNS)) == [0, 1]
     assert filled(scaled["third"], [1 + s for s in range(MAX_RUNS)]) == [1, 2]
     assert len(scaled["badges"]) == 2
-    assert t("not_on_map", "en") in str(scaled["badges"][1])
 
 
 def test_stale_and_surplus_pins_are_dropped_not_fatal():
@@ -563,6 +572,13 @@ def test_run_labels_name_only_what_differs():
     assert run_labels(momentum) == ["momentum 0.5", "defaults"]
     same = _dicts(RunConfig(), RunConfig())
     assert run_labels(same) == ["run 1", "run 2"]
+    # A race between schedulers names each with the rate it starts and peaks at (issue 12.4).
+    race = _dicts(
+        RunConfig(lr=0.1, scheduler="plateau", scheduler_params={"threshold_mode": "abs"}),
+        RunConfig(lr=0.1, scheduler="cyclic", scheduler_params={"base_lr": 0.1, "max_lr": 1.0}),
+        RunConfig(lr=1.0, scheduler="cosine"),
+    )
+    assert run_labels(race) == ["plateau · lr 0.1, only cut", "cyclic · lr 0.1, peak 1", "cosine · lr 1"]
 
 
 @pytest.mark.parametrize(
@@ -800,6 +816,7 @@ def test_main_callback_returns_one_value_per_output(registered):
         None,
         None,
         None,
+        "iteration",  # what the curves are drawn against
         OPT_IDS,
         SCHED_IDS,
         {"lang": "en", "embed": False, "preset": None},
@@ -815,3 +832,12 @@ def test_main_callback_returns_one_value_per_output(registered):
     lr_error = outputs.index("lr-error.children")
     assert "lr" in bad[lr_error] and LR_RANGE in bad[lr_error]
     assert bad[outputs.index("contour.figure")] is no_update
+
+
+def test_cycled_momentum_gets_a_message_under_the_scheduler_not_a_silent_run():
+    ids = [{"type": "sched-param", "owner": "cyclic", "name": "cycle_momentum"}]
+    result = compute_views("bowl", "momentum", 0.1, "cyclic", "full", "none", 50, 0, None, None, [], [], [True], ids, [])
+    assert not result["ok"]
+    assert "cyclic.cycle_momentum" in result["errors"]["params"] and "does not simulate" in result["notice"]
+    off = compute_views("bowl", "momentum", 0.1, "cyclic", "full", "none", 50, 0, None, None, [], [], [False], ids, [])
+    assert off["ok"]

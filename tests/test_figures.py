@@ -12,7 +12,7 @@ import pytest
 from app import figures
 from app.figures import MAX_POINTS, MAX_RUNS, PALETTE
 from app.i18n import t
-from engine import SURFACES, DataFit, RunConfig, simulate
+from engine import SURFACES, DataFit, RunConfig, simulate, simulate_many
 
 NORMALIZATIONS = ("none", "standard", "minmax")
 SURFACE_VARIANTS = [
@@ -55,40 +55,44 @@ def diverged():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_run_view_cuts_a_diverged_run_where_it_leaves_the_window(diverged):
+def test_a_diverged_run_is_drawn_whole_in_the_curves_and_cut_on_the_map(diverged):
+    """Issue 12.2: the curves of a diverged run go on to the step where it diverged; the map
+    draws it until one point after it leaves the map's window, so its line runs off the edge."""
     trajectory, view = diverged
     assert trajectory.diverged_at is not None
-    window = window_of(trajectory.config)
-    first_out = int(np.argmin(inside(trajectory.params, window)))
-    assert first_out > 0
-    assert inside(view.params, window).all()
-    np.testing.assert_array_equal(view.steps, np.arange(first_out))
-    np.testing.assert_array_equal(view.params, trajectory.params[:first_out])
-    np.testing.assert_array_equal(view.loss, trajectory.loss[:first_out])
+    kept = len(trajectory.params)
+    np.testing.assert_array_equal(view.steps, np.arange(kept))
+    np.testing.assert_array_equal(view.loss, trajectory.loss)
     assert np.isfinite(view.loss).all() and np.isfinite(view.grad).all()
-    # The exit mark is where the segment to the first outside point crosses the edge.
+    grid = figures.map_window(figures.surface_of(trajectory.config))
+    first_out = int(np.argmin(inside(trajectory.params, grid)))
+    assert first_out > 0
+    shown = figures.on_map(view)
+    np.testing.assert_array_equal(shown.steps, np.arange(first_out + 1))
+    assert inside(shown.params[:-1], grid).all() and not inside(shown.params[-1], grid)[0]
+    # The exit mark is where the path first crossed the surface's window, on its edge.
+    window = window_of(trajectory.config)
+    leave = int(np.argmin(inside(trajectory.params, window)))
     assert view.exit_point is not None
     assert on_edge(view.exit_point, window)
-    a, b = trajectory.params[first_out - 1], trajectory.params[first_out]
+    a, b = trajectory.params[leave - 1], trajectory.params[leave]
     fraction = np.dot(np.subtract(view.exit_point, a), b - a) / np.dot(b - a, b - a)
     assert 0 <= fraction <= 1
     np.testing.assert_allclose(a + fraction * (b - a), view.exit_point, atol=1e-9)
-    # The last displayed update is the one that left the window.
-    np.testing.assert_allclose(view.update[-1], b - a)
 
 
 def test_a_diverged_run_started_off_the_map_is_cut_where_it_leaves_again():
     """A typed start may lie outside the window: the path comes in, then leaves; the cut is
     at the leaving, not at the start."""
-    config = RunConfig(surface="bowl", lr=0.7, steps=100, start=(-9.0, 0.5))
+    config = RunConfig(surface="bowl", lr=0.7, steps=100, start=(-13.0, 0.5))
     trajectory, view = view_of(config)
     window = window_of(config)
-    assert trajectory.diverged_at is not None and not inside(trajectory.params[0], window)[0]
-    assert len(view.steps) > 2
-    assert inside(view.params[1:], window).all()
+    grid = figures.map_window(figures.surface_of(config))
+    assert trajectory.diverged_at is not None and not inside(trajectory.params[0], grid)[0]
+    shown = figures.on_map(view)
+    assert len(shown.steps) > 3
+    assert inside(shown.params[1:-1], grid).all() and not inside(shown.params[-1], grid)[0]
     assert view.exit_point is not None and on_edge(view.exit_point, window)
-    first_out_after = len(view.steps)
-    assert not inside(trajectory.params[first_out_after], window)[0]
 
 
 def test_a_diverged_run_that_never_enters_the_map_keeps_only_its_start():
@@ -96,7 +100,8 @@ def test_a_diverged_run_that_never_enters_the_map_keeps_only_its_start():
     trajectory, view = view_of(config)
     assert trajectory.diverged_at is not None
     assert not inside(trajectory.params, window_of(config)).any()
-    assert view.steps.tolist() == [0]
+    assert figures.on_map(view).steps.tolist() == [0]
+    assert len(view.steps) == len(trajectory.params)  # the curves still show every step
     assert view.exit_point is None
 
 
@@ -238,8 +243,11 @@ def test_arrows_are_drawn_without_annotations():
 def test_surface_grid_puts_the_global_minimum_at_zero(name, normalization):
     surface = SURFACES[name].surface(normalization)
     xs, ys, excess = figures.surface_grid(SURFACES[name].surface(normalization), figures.CONTOUR_GRID)
-    (x0, x1), (y0, y1) = surface.window
-    assert (xs[0], xs[-1], ys[0], ys[-1]) == (x0, x1, y0, y1)
+    # The map is computed over the window widened for equal scale, which holds the window.
+    (x0, x1), (y0, y1) = figures.map_window(surface)
+    assert (xs[0], xs[-1], ys[0], ys[-1]) == pytest.approx((x0, x1, y0, y1))
+    (wx0, wx1), (wy0, wy1) = surface.window
+    assert x0 <= wx0 and wx1 <= x1 and y0 <= wy0 and wy1 <= y1
     assert excess.shape == (len(ys), len(xs))
     assert np.isfinite(excess).all() and excess.min() >= 0
     # Nothing in the window lies below the listed global minimum (the clip hides nothing) ...
@@ -314,8 +322,12 @@ def test_curves_floor_zero_on_log_axes_and_follow_the_schedule():
     loss = figures.curve_figure("loss", [view])
     assert loss["layout"]["yaxis"]["type"] == "log"
     assert min(loss["data"][0]["y"]) == 1e-16  # loss 0 at the minimum, drawn at the floor
+    assert "floor 1e-16" in loss["layout"]["yaxis"]["title"]["text"]  # ... and said so
     lr = figures.curve_figure("lr", [view])
-    assert lr["layout"]["yaxis"]["type"] == "linear"
+    # The step schedule cuts the rate 1000-fold: a linear axis would hide the last cuts.
+    assert lr["layout"]["yaxis"]["type"] == "log"
+    constant = figures.curve_figure("lr", [view_of(RunConfig(surface="bowl", lr=0.1, steps=40))[1]])
+    assert constant["layout"]["yaxis"]["type"] == "linear"
     rates = lr["data"][0]["y"]
     assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.1 * 0.1**3)
     assert lr["data"][MAX_RUNS]["x"] == [40] and lr["data"][MAX_RUNS]["y"] == [rates[-1]]
@@ -360,3 +372,47 @@ def test_korean_titles():
     assert fig["layout"]["title"]["text"].startswith("등고선 지도")
     assert "이동" in fig["layout"]["title"]["text"]  # the arrows' key, in Korean too
     assert fig["layout"]["meta"]["lang"] == "ko"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12: what the figures draw
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_3d_view_of_the_data_fit_problem_fits_its_height_to_the_path():
+    """The data-fit bowl's corners tower over the path: the 3D view's height range fits the
+    part the run visits (the path's start sits in the upper part of the box), on a square
+    floor, to scale like the map."""
+    config = RunConfig(surface="linreg", normalization="standard", lr=0.1, steps=100)
+    _, view = view_of(config)
+    surface = figures.surface_of(config)
+    fig = figures.surface3d_figure(surface, [view])
+    scene = fig["layout"]["scene"]
+    (x0, x1), (y0, y1) = scene["xaxis"]["range"], scene["yaxis"]["range"]
+    assert x1 - x0 == pytest.approx(y1 - y0)  # square floor
+    top = scene["zaxis"]["range"][1]
+    path_top = max(fig["data"][1]["z"])
+    assert 0.5 * top < path_top <= top  # the path spans most of the height, not a short stick
+    z = np.array(fig["data"][0]["z"])
+    assert z.max() <= top  # the surface is cut at the top of the box, not drawn through it
+    _, _, excess = figures.surface_grid(surface, figures.SURFACE_GRID, "square")
+    assert excess.max() > 1.5 * top  # ... where the window's own corners would have squashed it
+
+
+@pytest.mark.parametrize("lesson", ["divergence", "lr-ladder", "scheduler-escape", "normalization"])
+def test_log_curves_carry_a_few_decade_labels(lesson):
+    """A curve is ~130 px tall at 1280x720: its log axis gets whole decades, at most about
+    LOG_LABELS + 1 of them, so the superscripts do not overlap."""
+    from app.lessons import LESSONS
+
+    configs = LESSONS[lesson].runs
+    views = [figures.run_view(tr, "run", PALETTE[i]) for i, tr in enumerate(simulate_many(configs))]
+    for kind in ("loss", "grad_norm"):
+        fig = figures.curve_figure(kind, views)
+        axis = fig["layout"]["yaxis"]
+        ys = np.concatenate([np.asarray(tr["y"], dtype=float) for tr in fig["data"] if len(tr["y"])])
+        decades = np.log10(ys.max()) - np.log10(ys.min())
+        if "dtick" in axis:
+            assert decades / axis["dtick"] <= figures.curves.LOG_LABELS + 1
+        else:
+            assert decades < 2

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from app.lessons import LESSONS, MAX_RUNS, MAX_STEPS, Lesson, lesson_text
+from app.lessons import LADDER_RATES, LESSONS, MAX_RUNS, MAX_STEPS, Lesson, lesson_text
 from engine import OUTCOMES, SURFACES, simulate_many
-from engine.surfaces import BOWL_CURVATURES, DEEP_BASIN, POTHOLE
+from engine.surfaces import BOWL_CURVATURES, DEEP_BASIN, POTHOLE, RAVINE_CURVATURES
 
 _CACHE: dict[str, list] = {}
 
@@ -142,10 +142,17 @@ def test_l4_zig_zags_just_below_the_divergence_limit():
     assert 1 / steepest < run.config.lr < 2 / steepest
 
 
-def test_l5_diverges_past_two_over_lambda():
-    (run,) = runs_of("divergence")
-    assert run.config.lr > 2 / max(BOWL_CURVATURES)
-    assert run.diverged_at is not None and run.diverged_at < run.config.steps
+def test_l5_diverges_past_two_over_lambda_and_zig_zags_first():
+    """Just below 2/λ of the ravine's walls the zig-zag dies out; just above it grows for a
+    dozen visible steps, then the loss climbs until the run is stopped."""
+    below, above = runs_of("divergence")
+    steepest = max(RAVINE_CURVATURES)
+    assert below.config.lr < 2 / steepest < above.config.lr
+    assert below.config.resolved_start == above.config.resolved_start
+    assert below.diverged_at is None and below.overshoots >= 3  # a zig-zag that dies out
+    assert above.diverged_at is not None and 20 < above.diverged_at < above.config.steps
+    assert np.all(np.diff(above.loss[5:]) > 0)  # the loss only climbs once the zig-zag grows
+    assert above.overshoots >= 10
 
 
 def test_l6_barely_moves():
@@ -161,20 +168,29 @@ def test_l7_settles_in_the_pothole():
     assert run.final_loss > trap.global_minimum.value + 0.5  # not the lowest
 
 
-def test_l8_ladder_is_three_times_apart_and_too_slow_to_too_fast():
-    """Rates climb ×3; the low end is 'slow', the high end 'diverged', and final loss against
-    rate is U-shaped (not monotone): it falls from the lowest rate, then rises to the highest."""
+def test_l8_ladder_starts_where_the_lecture_says_and_climbs_by_three_until_it_diverges():
+    """The lecture: start at 1e-3 and go up ×3. The ladder's rungs are 1e-3·3^k up to the first
+    that diverges; the shown runs are rungs of it, the smallest 'slow', the largest 'diverged',
+    and final loss against rate dips in between."""
     lesson = LESSONS["lr-ladder"]
-    rates = [run.lr for run in lesson.runs]
-    assert np.allclose(np.array(rates[1:]) / rates[:-1], 3.0)
+    assert LADDER_RATES[0] == pytest.approx(1e-3)
+    assert np.allclose(np.array(LADDER_RATES[1:]) / LADDER_RATES[:-1], 3.0)
+    ladder = simulate_many([lesson.current.replace(lr=rate) for rate in LADDER_RATES])
+    outcomes = [run.outcome for run in ladder]
+    assert outcomes[-1] == "diverged" and "diverged" not in outcomes[:-1]  # climb until it diverges
+    shown = sorted(run.lr for run in lesson.runs)
+    assert shown[0] == LADDER_RATES[0] and set(shown) <= set(LADDER_RATES)
     base = {name: getattr(lesson.runs[0], name) for name in ("surface", "steps", "start", "seed")}
     assert all({name: getattr(run, name) for name in base} == base for run in lesson.runs)
-    runs = runs_of("lr-ladder")
+    runs = sorted(runs_of("lr-ladder"), key=lambda run: run.config.lr)
     assert runs[0].outcome == "slow" and runs[-1].outcome == "diverged"
     final = np.array([run.final_loss for run in runs])
     best = int(np.argmin(final))
     assert 0 < best < len(runs) - 1
     assert final[0] > final[best] and final[-1] > final[best]
+    # On screen the current run comes first, then the pins in order: sorted by rate.
+    on_screen = [lesson.current, *lesson.runs[:-1]]
+    assert [run.lr for run in on_screen] == shown
 
 
 def test_l9_scheduler_curves_differ():
@@ -197,6 +213,34 @@ def test_l9_plateau_stays_trapped_and_cyclical_rates_reach_the_deep_basin():
     for run in risers:
         assert math.dist(run.params[-1], deep) < 0.1 * DEEP_BASIN.width
         assert np.any(np.diff(run.lr) > 0)  # the rate rises again
+
+
+def test_l9_race_is_fair_and_the_plateau_visibly_cuts_its_rate():
+    """Same start for all; the plateau and the cyclical rate start at the same rate, and both
+    risers peak at the same rate; ReduceLROnPlateau cuts its rate (several times) once the
+    loss stops falling, and ends far above the escaping runs' loss."""
+    plateau, cyclic, restarts = runs_of("scheduler-escape")
+    starts = {run.config.resolved_start for run in (plateau, cyclic, restarts)}
+    assert len(starts) == 1
+    assert plateau.lr[0] == pytest.approx(cyclic.lr[0])
+    assert cyclic.lr.max() == pytest.approx(restarts.lr.max(), rel=1e-6)
+    cuts = np.flatnonzero(np.diff(plateau.lr) < 0)
+    assert len(cuts) >= 2 and cuts[0] < 100
+    assert plateau.lr[-1] <= plateau.lr[0] / 100
+    # It cut because the loss stopped falling: little change over the patience before a cut.
+    first = cuts[0] + 1
+    assert abs(plateau.loss[first] - plateau.loss[first - 10]) < 1e-3
+    assert plateau.final_loss > max(cyclic.final_loss, restarts.final_loss) + 1.0
+
+
+def test_l9_pytorch_relative_threshold_never_cuts_with_a_negative_loss():
+    """Why the lesson sets threshold_mode='abs': with the default relative threshold, a loss
+    at or just above a negative best counts as better, a < best·(1 − 1e-4), so the run in the
+    pothole never has a bad epoch."""
+    plateau = LESSONS["scheduler-escape"].runs[0]
+    default = simulate_many([plateau.replace(scheduler_params={})])[0]
+    assert default.final_loss < 0
+    assert np.all(default.lr == default.lr[0])
 
 
 def test_l10_standardizing_turns_divergence_into_convergence_at_the_same_rate():

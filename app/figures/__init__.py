@@ -17,7 +17,10 @@ and the server's partial updates both address runs by slot:
 - surface3d: trace 0 the surface; per slot 1 + 3s whole path, 2 + 3s so far, 3 + 3s point.
 - curves (loss, lr, gradient size): per slot, trace s the curve, MAX_RUNS + s the current point.
 - data fit: trace 0 the data; per slot, trace 1 + s the fitted line.
-Unused slots are empty traces. Paths are cut where they leave the window.
+Unused slots are empty traces. A diverged run's map path is cut one point after it leaves the
+map's window; its curves go on to the step it diverged. Runs scaled differently (raw,
+standardized, min-max) get maps side by side: their traces carry xaxis "x2"/yaxis "y2" and so
+on, and each extra map's own traces (map, minima, exits) follow the arrows.
 
 The 3D path is thinned further (MAX_POINTS_3D): the player finds its point by the 3D whole
 path's own customdata (the steps), never by the contour's index.
@@ -28,7 +31,16 @@ compact() turns a figure's long numeric arrays into plotly's typed-array form
 
 from __future__ import annotations
 
-from app.figures.curves import _decade_step, curve_figure, data_fit_figure, lr_preview_figure
+from app.figures.curves import (
+    X_AXES,
+    _decade_step,
+    curve_figure,
+    curve_x,
+    data_fit_figure,
+    loss_values,
+    lr_preview_figure,
+    rate_figure,
+)
 from app.figures.maps import (
     ARROW_TRACES,
     CONTOUR_GRID,
@@ -48,6 +60,7 @@ from app.figures.maps import (
 )
 from app.figures.style import (
     BATCH_ARROW,
+    CONTOUR_LINES,
     EXIT_SYMBOL,
     FONT,
     GRADIENT_ARROW,
@@ -59,7 +72,16 @@ from app.figures.style import (
     _base_layout,
     _empty_trace,
 )
-from app.figures.views import MAX_POINTS, RunView, run_view, surface_of, thinned
+from app.figures.views import (
+    MAX_POINTS,
+    WIDEST_PANE,
+    RunView,
+    map_window,
+    on_map,
+    run_view,
+    surface_of,
+    thinned,
+)
 from app.figures.wire import COMPACT_MIN, F4_LIMIT, compact, decode_typed_array, typed_array
 
 __all__ = [name for name in dir() if not name.startswith("__")]

@@ -7,43 +7,103 @@ import numpy as np
 from app.figures.style import FONT, MAX_RUNS, PALETTE, _base_layout, _empty_trace
 from app.figures.views import RunView
 from app.i18n import t
+from engine.cost import PER_EXAMPLE_US, STEP_OVERHEAD_US, examples_seen, modelled_time_ms
+
+X_AXES = ("iteration", "epoch", "examples", "time")
+# Below this many times |L*| a difference L - L* is rounding, not a loss; and no loss curve
+# spans more decades than down to LOG_FLOOR (a quadratic's loss can fall to 1e-300 and
+# would squash the rest of the curve into the top of the axis). Both floors are stated.
+ROUNDING = 1e-13
+LOG_FLOOR = 1e-16
+# Rates spanning this factor or more are drawn on a log axis.
+RATE_DECADE = 10.0
 
 
-def curve_figure(kind: str, views: list[RunView], lang: str = "en") -> dict:
-    """kind: "loss" (log scale), "lr" or "grad_norm" (log scale), against iteration."""
-    values = {
-        "loss": lambda v: v.loss,
-        "lr": lambda v: v.lr,
-        "grad_norm": lambda v: np.hypot(v.grad[:, 0], v.grad[:, 1]),
-    }[kind]
-    titles = {"loss": "loss_log", "lr": "lr_axis", "grad_norm": "grad_norm"}
-    log = kind in ("loss", "grad_norm")
+def curve_x(view: RunView, x_axis: str) -> np.ndarray:
+    """Where each displayed point of a run sits on the curves' x axis (X_AXES)."""
+    if x_axis == "epoch":
+        return view.steps / max(1, view.steps_per_epoch)
+    if x_axis == "examples":
+        return examples_seen(view.steps, view.batch_size, view.examples, view.steps_per_epoch)
+    if x_axis == "time":
+        return modelled_time_ms(view.steps, view.batch_size, view.examples, view.steps_per_epoch)
+    return view.steps
+
+
+def _x_title(x_axis: str, lang: str) -> str:
+    if x_axis == "time":
+        return t("time_axis", lang, overhead=STEP_OVERHEAD_US, per_example=PER_EXAMPLE_US)
+    return t({"epoch": "epoch_axis", "examples": "examples_axis"}.get(x_axis, "iteration"), lang)
+
+
+def loss_values(views: list[RunView], lang: str) -> tuple[list[np.ndarray], bool, str, str]:
+    """What the loss curve plots for each run, whether on a log axis, its title and its y-axis
+    title.
+
+    A log axis cannot show a loss that may be negative (the trap reaches -1.94), so it plots
+    the loss above the best possible, L - L*, and says so; values at rounding level are drawn
+    at a floor the axis names. A run that goes below L* (a formula whose minimum lies outside
+    the window, or none at all) makes the axis linear and plots the loss itself.
+    """
+    raw = [_finite(view.loss) for view in views]
+    gaps = [loss - view.best for loss, view in zip(raw, views, strict=True)]
+    floors = [max(ROUNDING * abs(view.best), LOG_FLOOR) for view in views]
+    if any(np.any(gap < -floor) for gap, floor in zip(gaps, floors, strict=True)):
+        return raw, False, t("loss_linear", lang), ""
+    floored = any(np.any(gap < floor) for gap, floor in zip(gaps, floors, strict=True))
+    values = [np.maximum(gap, floor) for gap, floor in zip(gaps, floors, strict=True)]
+    best = views[0].best if views else 0.0
+    shifted = any(v.best != 0 for v in views)
+    title = t("loss_above_best", lang) if shifted else t("loss_log", lang)
+    notes = [t("best_is", lang, best=best)] if shifted else []
+    if floored:
+        notes.append(t("floored", lang, floor=max(floors)))
+    return values, True, title, ", ".join(notes)
+
+
+def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str = "iteration") -> dict:
+    """kind: "loss" (log of L - L*, see loss_values), "lr" or "grad_norm" (log scale), against
+    x_axis (X_AXES). Each curve's customdata holds the iteration of each point, whatever the
+    x axis, so the player can draw it up to the current step."""
+    if kind == "loss":
+        series, log, title, y_title = loss_values(views, lang)
+    elif kind == "lr":
+        series = [_finite(v.lr) for v in views]
+        # A linear axis hides every rate below a tenth of the largest (ReduceLROnPlateau's cuts).
+        positive = [r[r > 0] for r in series if np.any(r > 0)]
+        log = bool(positive) and max(map(np.max, positive)) >= RATE_DECADE * min(map(np.min, positive))
+        title, y_title = t("lr_axis_log" if log else "lr_axis", lang), ""
+    else:
+        norms = [_finite(np.hypot(v.grad[:, 0], v.grad[:, 1])) for v in views]
+        floored = any(np.any(n < LOG_FLOOR) for n in norms)
+        series = [np.maximum(n, LOG_FLOOR) for n in norms]
+        log, title = True, t("grad_norm", lang)
+        y_title = t("floored", lang, floor=LOG_FLOOR) if floored else ""
     curves, points = [], []
     for slot in range(MAX_RUNS):
         if slot >= len(views):
             curves.append(_empty_trace())
             points.append(_empty_trace())
             continue
-        view = views[slot]
-        y = np.asarray(values(view), dtype=float)
-        if log:  # a log axis cannot show 0: floor at a tiny positive value
-            y = np.maximum(y, 1e-16)
+        view, y = views[slot], series[slot]
+        x = curve_x(view, x_axis)
         curves.append(
             {
                 "type": "scatter",
-                "x": view.steps.tolist(),
+                "x": x.tolist(),
                 "y": y.tolist(),
+                "customdata": view.steps.tolist(),
                 "mode": "lines",
                 "line": {"color": view.colour, "width": 2.5, "shape": "hv" if kind == "lr" else "linear"},
                 "name": view.label,
                 "showlegend": False,
-                "hovertemplate": "%{x}: %{y:.4g}<extra></extra>",
+                "hovertemplate": "step %{customdata}: %{y:.4g}<extra></extra>",
             }
         )
         points.append(
             {
                 "type": "scatter",
-                "x": [int(view.steps[-1])],
+                "x": [float(x[-1])],
                 "y": [float(y[-1])],
                 "mode": "markers",
                 "marker": {"size": 11, "color": view.colour, "line": {"color": "#fff", "width": 2}},
@@ -51,27 +111,132 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en") -> dict:
                 "hoverinfo": "skip",
             }
         )
-    layout = _base_layout(t(titles[kind], lang), lang)
+    layout = _base_layout(title, lang)
     layout.update(
         margin={"l": 62, "r": 12, "t": 36, "b": 44},
-        xaxis={"title": {"text": t("iteration", lang)}, "rangemode": "tozero", "gridcolor": "#e4e7eb"},
+        xaxis={
+            "title": {"text": _x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
+            "rangemode": "tozero",
+            "gridcolor": "#e4e7eb",
+            "nticks": 6,
+        },
         yaxis={
+            "title": {"text": y_title, "font": {"size": 12}},
             "type": "log" if log else "linear",
             "exponentformat": "power",
-            # Whole decades, about five labels whatever the range: no crowd of 2s and 5s.
-            **({"dtick": _decade_step(curves)} if log else {}),
+            # Whole decades, a few labels whatever the range: no crowd of 2s and 5s.
+            **({"dtick": _decade_step(curves)} if log and _decade_step(curves) else {}),
             "gridcolor": "#e4e7eb",
             "rangemode": "normal" if log else "tozero",
+            "nticks": 6,
         },
         showlegend=False,
     )
     return {"data": curves + points, "layout": layout}
 
 
-def _decade_step(curves: list[dict]) -> int:
+# A curve is about 130 px tall on a 1280x720 screen: more labels than this, in powers of ten
+# with superscripts, overlap.
+LOG_LABELS = 3
+
+
+def _decade_step(curves: list[dict]) -> int | None:
+    """Whole decades between labels: about LOG_LABELS + 1 labels over the curves' finite
+    positive values; None (Plotly's own 2s and 5s) when they span under two decades, where
+    whole decades would leave the axis with one label or none."""
     values = np.concatenate([np.asarray(c["y"], dtype=float) for c in curves if len(c.get("y", []))] or [np.ones(1)])
-    decades = np.log10(values.max()) - np.log10(values.min())
-    return max(1, int(np.ceil(decades / 5)))
+    values = values[np.isfinite(values) & (values > 0)]
+    if len(values) == 0:
+        return None
+    decades = float(np.log10(values.max()) - np.log10(values.min()))
+    if decades < 2:
+        return None
+    return max(1, int(np.ceil(decades / LOG_LABELS)))
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Overflow capped at float's largest, NaN as 0: a curve never carries NaN or inf to JSON."""
+    big = np.finfo(float).max
+    return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=big, neginf=-big)
+
+
+def rate_figure(trajectories, views: list[RunView], lang: str = "en", rungs=()) -> dict:
+    """Final loss above the best against the learning rate: the lecture's ladder.
+
+    Laid out like the curves (trace s: run slot s's final loss, one marker, its customdata the
+    run's last step, so the player shows it once the run has finished; MAX_RUNS + s: the same
+    point as the "current" mark), then a dotted line joining the rungs by rate and the other
+    rungs of the ladder (trajectories not on the map, in grey). A diverged run sits above the
+    rest, marked with a cross.
+    """
+    best = views[0].best if views else 0.0
+    floor = max(ROUNDING * abs(best), LOG_FLOOR)
+    rung_rates = [float(run.config.lr) for run in rungs]
+    rung_finals = [max(float(_finite(np.array([run.final_loss]))[0]) - best, floor) for run in rungs]
+    finals = []
+    for trajectory, view in zip(trajectories, views, strict=True):
+        floor = max(ROUNDING * abs(view.best), LOG_FLOOR)
+        finals.append(max(float(_finite(np.array([trajectory.final_loss]))[0]) - view.best, floor))
+    kept = [f for f, tr in zip([*finals, *rung_finals], [*trajectories, *rungs], strict=True) if tr.outcome != "diverged"]
+    top = max(kept) * 30 if kept else 1.0
+    rung_ys = [top if run.outcome == "diverged" else f for f, run in zip(rung_finals, rungs, strict=True)]
+    ys = [top if tr.outcome == "diverged" else f for f, tr in zip(finals, trajectories, strict=True)]
+    rates = [float(tr.config.lr) for tr in trajectories]
+    markers, points = [], []
+    for slot in range(MAX_RUNS):
+        if slot >= len(views):
+            markers.append(_empty_trace())
+            points.append(_empty_trace())
+            continue
+        view, trajectory = views[slot], trajectories[slot]
+        diverged = trajectory.outcome == "diverged"
+        marker = {
+            "type": "scatter",
+            "x": [rates[slot]],
+            "y": [ys[slot]],
+            "customdata": [int(view.steps[-1])],
+            "mode": "markers",
+            "marker": {"size": 16, "color": view.colour, "symbol": "x" if diverged else "circle", "line": {"color": "#fff", "width": 1.5}},
+            "name": view.label,
+            "showlegend": False,
+            "hovertemplate": "lr %{x:.3g}: %{y:.3g}<extra></extra>",
+        }
+        markers.append(marker)
+        points.append({**marker, "hoverinfo": "skip", "hovertemplate": None, "marker": {**marker["marker"], "size": 10}})
+    all_rates, all_ys = [*rates, *rung_rates], [*ys, *rung_ys]
+    order = np.argsort(all_rates)
+    line = {
+        "type": "scatter",
+        "x": [all_rates[i] for i in order],
+        "y": [all_ys[i] for i in order],
+        "mode": "lines",
+        "line": {"color": "#9aa5b1", "width": 2, "dash": "dot"},
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+    others = {
+        "type": "scatter",
+        "x": rung_rates,
+        "y": rung_ys,
+        "mode": "markers",
+        "marker": {"size": 11, "color": "#9aa5b1", "symbol": ["x" if r.outcome == "diverged" else "circle" for r in rungs]},
+        "showlegend": False,
+        "hovertemplate": "lr %{x:.3g}: %{y:.3g}<extra></extra>",
+    }
+    layout = _base_layout(t("rate_title", lang), lang)
+    layout.update(
+        margin={"l": 62, "r": 12, "t": 36, "b": 44},
+        xaxis={"title": {"text": t("rate_axis", lang)}, "type": "log", "exponentformat": "power", "gridcolor": "#e4e7eb"},
+        yaxis={
+            "type": "log",
+            "exponentformat": "power",
+            **({"dtick": step} if (step := _decade_step([{"y": all_ys}])) else {}),
+            "gridcolor": "#e4e7eb",
+        },
+        showlegend=False,
+        meta={"lang": lang, "kind": "rate"},
+    )
+    return {"data": markers + points + [line, others], "layout": layout}
 
 
 def data_fit_figure(problem, views: list[RunView], normalizations: list[str], lang: str = "en") -> dict:

@@ -8,6 +8,7 @@ import numpy as np
 
 from app.figures.style import (
     BATCH_ARROW,
+    CONTOUR_LINES,
     EXIT_SYMBOL,
     GRADIENT_ARROW,
     MAP_COLOURS,
@@ -17,8 +18,9 @@ from app.figures.style import (
     _base_layout,
     _empty_trace,
 )
-from app.figures.views import RunView, thinned
+from app.figures.views import RunView, _finite, map_window, on_map, thinned
 from app.i18n import t
+from engine.limits import NORMALIZATIONS
 
 CONTOUR_GRID = 90
 SURFACE_GRID = 60
@@ -38,21 +40,46 @@ def whole_path_slots() -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=64)
-def surface_grid(surface, resolution: int):
-    """Grid axes and loss values over the window, shifted so the global minimum is 0.
+def surface_grid(surface, resolution: int, shape: str = "map"):
+    """Grid axes and loss values over the map's window (views.map_window), shifted so the
+    global minimum is 0.
 
+    The surface's own window keeps `resolution` grid lines per axis (the raw data-fit
+    problem's ravine, far narrower than it is long, stays resolved at equal scale); the
+    widening beyond it is sampled at a quarter of that density.
     Cached per surface object: the built-in ones live for the process, a formula's surface is
-    cached by its text, so a recomputed path never recomputes its grid.
+    cached by its text, so a recomputed path never recomputes its grid. shape="square": over
+    square_window (the 3D view, whose floor is square).
     """
     (x0, x1), (y0, y1) = surface.window
-    xs = np.linspace(x0, x1, resolution)
-    ys = np.linspace(y0, y1, resolution)
+    (gx0, gx1), (gy0, gy1) = map_window(surface) if shape == "map" else square_window(surface)
+    xs = _grid_axis(gx0, gx1, x0, x1, resolution)
+    ys = _grid_axis(gy0, gy1, y0, y1, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
         excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
     # A formula may be undefined at an isolated grid point: show it as the highest level.
     excess = np.nan_to_num(excess, nan=np.nanmax(excess, initial=0.0), posinf=np.nanmax(excess[np.isfinite(excess)], initial=0.0))
     return xs, ys, excess
+
+
+def square_window(surface) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The surface's window with its shorter side widened to the longer: the 3D view's floor
+    is square, so equal spans keep it to scale (a round bowl looks round from above)."""
+    (x0, x1), (y0, y1) = surface.window
+    span = max(x1 - x0, y1 - y0)
+    return tuple((c - span / 2, c + span / 2) if high - low < span else (low, high) for low, high in ((x0, x1), (y0, y1)) for c in [(low + high) / 2])  # type: ignore[return-value]
+
+
+def _grid_axis(low: float, high: float, own_low: float, own_high: float, resolution: int) -> np.ndarray:
+    """Grid lines over low..high, as fine over the surface's own window as if the map were
+    just that window (its potholes stay resolved), coarser over the widening beyond it."""
+    own = np.linspace(own_low, own_high, resolution)
+    if high - low <= (own_high - own_low) * 1.01:
+        return own
+    step = (own_high - own_low) / (resolution - 1)
+    beyond = max(4, int(np.ceil((high - low) / (4 * step))))
+    return np.union1d(own, np.linspace(low, high, beyond))
 
 
 def height_scale(excess: np.ndarray) -> str:
@@ -66,52 +93,142 @@ def heights(excess: np.ndarray, scale: str) -> np.ndarray:
     return np.log1p(excess) if scale == "log" else excess
 
 
-def contour_figure(surface, views: list[RunView], lang: str = "en") -> dict:
+def _axis_names(panel: int) -> tuple[str, str]:
+    """Plotly's names of a panel's axes: ("x", "y"), ("x2", "y2"), ..."""
+    suffix = "" if panel == 0 else str(panel + 1)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def _on_panel(trace: dict, panel: int) -> dict:
+    if panel == 0:
+        return trace
+    x_axis, y_axis = _axis_names(panel)
+    return {**trace, "xaxis": x_axis, "yaxis": y_axis}
+
+
+def _shown_window(surface, views: list[RunView]):
+    """The ranges a map asks for: the surface's window, widened to hold every run that was not
+    cut (one that converges by a detour outside the window stays on the map), with a margin."""
+    (x0, x1), (y0, y1) = surface.window
+    kept = [on_map(v).params for v in views if v.exit_point is None and len(v.params)]
+    if not kept:
+        return (x0, x1), (y0, y1)
+    points = np.vstack(kept)
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = 0.05 * np.array([x1 - x0, y1 - y0])
+    return (
+        (float(min(x0, low[0] - pad[0] if low[0] < x0 else x0)), float(max(x1, high[0] + pad[0] if high[0] > x1 else x1))),
+        (float(min(y0, low[1] - pad[1] if low[1] < y0 else y0)), float(max(y1, high[1] + pad[1] if high[1] > y1 else y1))),
+    )
+
+
+def _map_trace(surface) -> dict:
     xs, ys, excess = surface_grid(surface, CONTOUR_GRID)
+    return {
+        "type": "contour",
+        "x": xs.tolist(),
+        "y": ys.tolist(),
+        "z": np.round(np.log1p(excess), 4).tolist(),
+        "colorscale": MAP_COLOURS,
+        "ncontours": 22,
+        "contours": {"coloring": "fill", "showlines": True},
+        "line": {"width": 0.6, "color": CONTOUR_LINES},
+        "showscale": False,
+        # Hover (and so a click) reports the point: a click there starts a new descent.
+        "hovertemplate": "%{x:.3g}, %{y:.3g}<extra></extra>",
+        "name": "loss",
+    }
+
+
+def contour_figure(surface, views: list[RunView], lang: str = "en", panels: list | None = None) -> dict:
+    """The contour map with every run slot's path, drawn to scale (equal pixels per unit).
+
+    panels: the surface of each view (a run scaled differently lives on other axes); each
+    distinct one gets its own map side by side, the current run's (surface) first. Traces of
+    the second and later maps (their map, minima and exits) follow the arrows, so the slot
+    traces keep their indices whatever the number of maps.
+    """
+    panels = list(panels) if panels is not None else [surface] * len(views)
+    surfaces = [surface] + [p for i, p in enumerate(panels) if p is not surface and p not in panels[:i]]
+    panel_of = [surfaces.index(p) for p in panels]
     x_name, y_name = surface.param_names
-    data = [
-        {
-            "type": "contour",
-            "x": xs.tolist(),
-            "y": ys.tolist(),
-            "z": np.round(np.log1p(excess), 4).tolist(),
-            "colorscale": MAP_COLOURS,
-            "reversescale": True,
-            "ncontours": 22,
-            "contours": {"coloring": "fill", "showlines": True},
-            "line": {"width": 0.6, "color": "rgba(255,255,255,0.55)"},
-            "showscale": False,
-            # Hover (and so a click) reports the point: a click there starts a new descent.
-            "hovertemplate": "%{x:.3g}, %{y:.3g}<extra></extra>",
-            "name": "loss",
-        }
-    ]
+    data = [_map_trace(surface)]
     for slot in range(MAX_RUNS):
-        view = views[slot] if slot < len(views) else None
-        scale = arrow_scale(view, surface) if view is not None else 0.0
-        data.extend(_path_traces(view, three_d=False, scale=scale))
+        view = on_map(views[slot]) if slot < len(views) else None
+        panel = panel_of[slot] if view is not None else 0
+        scale = arrow_scale(view, surfaces[panel]) if view is not None else 0.0
+        data.extend(_on_panel(trace, panel) for trace in _path_traces(view, three_d=False, scale=scale))
+    own = [v for v, p in zip(views, panel_of, strict=True) if p == 0]
     data.append(_minima_trace(surface, lang))
-    data.append(_exit_trace(views, lang))
-    data.extend(_arrows(views[0] if views else None, surface, lang))
+    data.append(_exit_trace(own, lang))
+    data.extend(_arrows(on_map(views[0]) if views else None, surface, lang))
+    for panel in range(1, len(surfaces)):
+        theirs = [v for v, p in zip(views, panel_of, strict=True) if p == panel]
+        extra = [_map_trace(surfaces[panel]), _minima_trace(surfaces[panel], lang), _exit_trace(theirs, lang)]
+        data.extend(_on_panel(trace, panel) for trace in extra)
     # The title doubles as the arrows' key.
     key = [(GRADIENT_ARROW, t("gradient", lang)), (UPDATE_ARROW, t("update", lang))]
     if views and views[0].batch_grad is not None:
         key.append((BATCH_ARROW, t("batch_gradient", lang)))
     arrows_key = "  ".join(f'<span style="color:{colour};font-size:13px">➜ {name}</span>' for colour, name in key)
     layout = _base_layout(f"{t('contour_title', lang)}   {arrows_key}", lang)
-    (x0, x1), (y0, y1) = surface.window
     layout.update(
-        xaxis={"title": {"text": x_name}, "range": [x0, x1], "showgrid": False, "zeroline": False},
-        yaxis={"title": {"text": y_name}, "range": [y0, y1], "showgrid": False, "zeroline": False},
-        uirevision=f"{surface.name}:{_normalization(surface)}",
+        uirevision=":".join(f"{s.name}:{_normalization(s)}" for s in surfaces),
         clickmode="event",
         hovermode="closest",
         # Down the right edge: across the top it would cover the arrows' key in the title.
         modebar={"orientation": "v"},
-        margin={"l": 52, "r": 8, "t": 34, "b": 40},
-        # Clear of the modebar down the right edge.
-        legend={"x": 0.92, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 13}},
+        margin={"l": 52, "r": 28, "t": 34, "b": 40},
+        # No legend: inside the map it would cover paths or the minimum, beside it it would
+        # take the map's room; the cards under the player name each colour.
+        showlegend=False,
+        meta={"lang": lang, "maps": len(surfaces)},
     )
+    gap = 0.06
+    # Left to right in the lecture's order (raw, standardized, min-max), whichever is current.
+    order = sorted(range(len(surfaces)), key=lambda p: NORMALIZATIONS.index(_normalization(surfaces[p])))
+    for panel, panel_surface in enumerate(surfaces):
+        x_axis, y_axis = _axis_names(panel)
+        place = order.index(panel)
+        low, high = place / len(surfaces), (place + 1) / len(surfaces)
+        (x0, x1), (y0, y1) = _shown_window(panel_surface, [v for v, p in zip(views, panel_of, strict=True) if p == panel])
+        layout[x_axis.replace("x", "xaxis")] = {
+            "title": {"text": x_name},
+            "range": [x0, x1],
+            "domain": [low + (gap if place else 0), high - (gap if place < len(surfaces) - 1 else 0)],
+            "anchor": y_axis,
+            "showgrid": False,
+            "zeroline": False,
+            "nticks": 6,
+        }
+        layout[y_axis.replace("y", "yaxis")] = {
+            "title": {"text": y_name if place == 0 else ""},
+            "range": [y0, y1],
+            "anchor": x_axis,
+            # Equal pixels per unit on both axes: round contours look round, and the gradient
+            # arrow stands at right angles to the contour lines. Plotly widens one range to fit
+            # the pane (the map is computed over views.map_window to cover it).
+            "scaleanchor": x_axis,
+            "scaleratio": 1,
+            "showgrid": False,
+            "zeroline": False,
+            "nticks": 6,
+        }
+    if len(surfaces) > 1:
+        layout["annotations"] = [
+            {
+                "text": f"<b>{t(f'norm_{_normalization(panel_surface)}', lang)}</b>",
+                "xref": f"{_axis_names(panel)[0]} domain",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 1.0,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14},
+            }
+            for panel, panel_surface in enumerate(surfaces)
+        ]
+        layout["margin"] = {**layout["margin"], "t": 58}
     return {"data": data, "layout": layout}
 
 
@@ -266,6 +383,8 @@ def _arrows(view: RunView | None, surface, lang: str) -> list[dict]:
                 # An arrowhead at the tip, turned along the shaft; none at the tail.
                 "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, head], "color": colour, "line": {"width": 0}},
                 "name": t(name, lang),
+                # Names the trace's SVG group (assets/style.css gives arrows a light halo).
+                "uid": f"arrow-{name}",
                 "showlegend": False,
                 "hoverinfo": "skip",
             }
@@ -274,20 +393,33 @@ def _arrows(view: RunView | None, surface, lang: str) -> list[dict]:
 
 
 def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
-    xs, ys, excess = surface_grid(surface, SURFACE_GRID)
+    """The loss surface in 3D with the runs' paths on it.
+
+    Its floor is square_window (to scale, like the map); its height range fits the part the
+    runs visit: the surface is cut flat a little above the highest point of any path (never
+    lower than a twentieth of the window's tallest point), so a bowl whose corners tower over
+    the path (the data-fit problem) still shows its shape around the path.
+    """
+    xs, ys, excess = surface_grid(surface, SURFACE_GRID, "square")
     scale = height_scale(excess)
     z = heights(excess, scale)
-    cap = float(z.max())
-    x_name, y_name = surface.param_names
+    tallest = float(z.max())
     best = surface.global_minimum.value
+    shown = [thinned(on_map(view), MAX_POINTS_3D) for view in views[:MAX_RUNS]]
+    with np.errstate(all="ignore"):
+        path_heights = [heights(np.maximum(_finite(v.loss) - best, 0.0), scale) for v in shown]
+    highest = max((float(np.max(h)) for h in path_heights if len(h)), default=tallest)
+    cap = min(tallest, max(1.25 * highest, tallest / 20)) or 1.0
+    x_name, y_name = surface.param_names
     data = [
         {
             "type": "surface",
             "x": xs.tolist(),
             "y": ys.tolist(),
-            "z": np.round(z, 4).tolist(),
+            "z": np.round(np.minimum(z, cap), 4).tolist(),
+            "cmin": 0.0,
+            "cmax": cap,
             "colorscale": MAP_COLOURS,
-            "reversescale": True,
             "showscale": False,
             "opacity": 0.92,
             "hoverinfo": "skip",
@@ -296,15 +428,14 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
         }
     ]
     for slot in range(MAX_RUNS):
-        view = views[slot] if slot < len(views) else None
+        view = shown[slot] if slot < len(shown) else None
         path_z = None
         if view is not None:
-            view = thinned(view, MAX_POINTS_3D)
             # Lift the path a little so it stays visible on the surface.
-            path_z = np.minimum(heights(np.maximum(view.loss - best, 0.0), scale), cap) + 0.01 * cap
+            path_z = np.minimum(path_heights[slot], cap) + 0.01 * cap
         data.extend(_path_traces(view, three_d=True, z=path_z))
     layout = _base_layout(t("surface_title", lang), lang)
-    (x0, x1), (y0, y1) = surface.window
+    (x0, x1), (y0, y1) = square_window(surface)
     z_title = t("loss", lang) if scale == "linear" else f"log(1 + {t('loss', lang)})"
     layout.update(
         margin={"l": 0, "r": 0, "t": 36, "b": 0},

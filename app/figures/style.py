@@ -5,7 +5,17 @@ from __future__ import annotations
 MAX_RUNS = 4
 # Okabe–Ito colours: told apart by every common form of colour blindness.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7")
-MAP_COLOURS = "YlGnBu"
+# Low loss pale, high loss blue (YlGnBu's lighter three quarters): the dark gradient arrow, the
+# white star of the minimum and every run colour stay visible where the runs end, near a minimum.
+MAP_COLOURS = [
+    [0.0, "#ffffd9"],
+    [0.2, "#edf8b1"],
+    [0.4, "#c7e9b4"],
+    [0.6, "#7fcdbb"],
+    [0.8, "#41b6c4"],
+    [1.0, "#1d91c0"],
+]
+CONTOUR_LINES = "rgba(31,41,51,0.22)"
 FONT = {"family": "Inter, 'Noto Sans KR', system-ui, sans-serif", "size": 15, "color": "#1f2933"}
 EXIT_SYMBOL = "x"
 GRADIENT_ARROW = "#1f2933"

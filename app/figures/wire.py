@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 
 import numpy as np
 
@@ -15,7 +16,8 @@ def typed_array(values) -> dict | list:
     """plotly's typed-array form of a numeric array: {"dtype", "bdata"[, "shape"]}.
 
     Integers travel as the smallest unsigned/signed type that holds them, floats as float32
-    (float64 when a value lies beyond float32's range). Anything else is returned as given.
+    (float64 when a value lies beyond float32's range), ±inf and NaN as NaN. Anything else is
+    returned as given.
     """
     array = np.asarray(values)
     if array.dtype.kind not in "iuf" or array.ndim not in (1, 2) or array.size == 0:
@@ -28,10 +30,12 @@ def typed_array(values) -> dict | list:
             dtype = "i2" if -(2**15) <= low and high < 2**15 else "i4"
         packed = array.astype({"u1": np.uint8, "u2": np.uint16, "u4": np.uint32, "i2": np.int16, "i4": np.int32}[dtype])
     else:
-        finite = np.abs(array[np.isfinite(array)])
-        small = finite.size == 0 or float(finite.max()) < F4_LIMIT
+        finite = np.isfinite(array)
+        magnitudes = np.abs(array[finite])
+        small = magnitudes.size == 0 or float(magnitudes.max()) < F4_LIMIT
         dtype = "f4" if small else "f8"
-        packed = array.astype(np.float32 if small else np.float64)
+        # inf and NaN travel as NaN, which plotly draws as a gap
+        packed = np.where(finite, array, np.nan).astype(np.float32 if small else np.float64)
     spec = {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(packed).astype(packed.dtype.newbyteorder("<")).tobytes()).decode("ascii")}
     if array.ndim == 2:
         spec["shape"] = f"{array.shape[0]},{array.shape[1]}"
@@ -55,7 +59,8 @@ def compact(figure: dict, plain: tuple[int, ...] = ()) -> dict:
     Traces listed in `plain` keep x and y as lists (rounded to 1e-5 of the axis span): the
     contour's whole paths, which scripts and tests read from the page's gd.data, where plotly
     keeps typed arrays in their encoded form. Rows of unequal length stay lists. Returns a new
-    figure; the layout is shared.
+    figure; the layout is shared unless it held a non-finite number. Whatever a run reached,
+    the result is strict JSON: a NaN or ±inf left anywhere becomes None (a gap to plotly).
     """
     data = []
     for index, trace in enumerate(figure["data"]):
@@ -71,8 +76,26 @@ def compact(figure: dict, plain: tuple[int, ...] = ()) -> dict:
                 trace[key] = typed_array(values)
             except ValueError:  # ragged rows
                 pass
-        data.append(trace)
-    return {**figure, "data": data}
+        data.append(json_safe(trace))
+    return {**figure, "data": data, "layout": json_safe(figure["layout"])}
+
+
+def json_safe(value):
+    """value with every NaN and ±inf (in dicts, lists and tuples, at any depth) as None; the
+    same object when it holds none, so a clean figure is not copied."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        cleaned = {key: json_safe(item) for key, item in value.items()}
+        changed = any(cleaned[key] is not item for key, item in value.items())
+        return cleaned if changed else value
+    if isinstance(value, list | tuple):
+        cleaned = [json_safe(item) for item in value]
+        changed = any(new is not old for new, old in zip(cleaned, value, strict=True))
+        return (cleaned if isinstance(value, list) else tuple(cleaned)) if changed else value
+    if isinstance(value, np.floating):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def _rounded(values: list, axis_range) -> list:
