@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from engine import SURFACES, RunConfig, limits
-from engine.catalog import surface_name
 from engine.optimizers import OPTIMIZER_PARAMS
 from engine.schedules import SCHEDULER_PARAMS, learning_rates
 
@@ -85,20 +84,8 @@ def config_from_controls(
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
-    """JSON-safe form of a config (for Stores and, later, URLs)."""
-    return {
-        "surface": surface_name(config.surface),
-        "optimizer": config.optimizer,
-        "lr": config.lr,
-        "optimizer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in config.optimizer_params.items()},
-        "scheduler": config.scheduler,
-        "scheduler_params": dict(config.scheduler_params),
-        "batch_size": config.batch_size,
-        "normalization": config.normalization,
-        "steps": config.steps,
-        "start": list(config.start) if config.start is not None else None,
-        "seed": config.seed,
-    }
+    """JSON-safe form of a config (for Stores and URLs)."""
+    return config.as_dict()
 
 
 def config_from_dict(data: dict[str, Any], problems: dict[str, Any] | None = None) -> RunConfig:

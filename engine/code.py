@@ -542,22 +542,10 @@ def _loss_for_tensorflow(torch_text: str) -> list[str]:
 
 def config_record(config: RunConfig, formula: str | None = None) -> dict[str, Any]:
     """config as JSON-safe data (a custom surface as its formula text and window)."""
-    surface: Any = surface_name(config.surface)
-    if surface == "custom":
-        surface = {"formula": formula, "window": [list(b) for b in problem_of(config.surface).window]}
-    return {
-        "surface": surface,
-        "optimizer": config.optimizer,
-        "lr": config.lr,
-        "optimizer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in config.optimizer_params.items()},
-        "scheduler": config.scheduler,
-        "scheduler_params": dict(config.scheduler_params),
-        "batch_size": config.batch_size,
-        "normalization": config.normalization,
-        "steps": config.steps,
-        "start": None if config.start is None else list(config.start),
-        "seed": config.seed,
-    }
+    record = config.as_dict()
+    if record["surface"] == "custom":
+        record["surface"] = {"formula": formula, "window": [list(b) for b in problem_of(config.surface).window]}
+    return record
 
 
 def config_from_record(record: dict[str, Any]) -> tuple[RunConfig, str | None]:

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine import limits
-from engine.catalog import SURFACES, problem_of
+from engine.catalog import SURFACES, problem_of, surface_name
 from engine.datafit import DataFit
 from engine.optimizers import resolve_optimizer
 from engine.schedules import resolve_schedule
@@ -111,6 +111,23 @@ class RunConfig:
         # The parameter mappings are read-only views, which Python does not hash: hash
         # their items instead, so equal configs hash equal and can key a cache.
         return hash(tuple(_hashable(getattr(self, name)) for name in self.__dataclass_fields__))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The config as plain JSON data: a surface by its name, tuples as lists (Stores, URLs,
+        records of runs)."""
+        return {
+            "surface": surface_name(self.surface),
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "optimizer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.optimizer_params.items()},
+            "scheduler": self.scheduler,
+            "scheduler_params": dict(self.scheduler_params),
+            "batch_size": self.batch_size,
+            "normalization": self.normalization,
+            "steps": self.steps,
+            "start": list(self.start) if self.start is not None else None,
+            "seed": self.seed,
+        }
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed (and checked again)."""
