@@ -12,6 +12,18 @@
  * a graph (zoom, resize, new figure) the player paints its step again. The 3D view is WebGL
  * and is restyled through Plotly.
  *
+ * The contract with app/figures (see its docstring): contour traces 1 + 3s / 2 + 3s / 3 + 3s are
+ * run slot s's whole path (customdata rows [step, arrows...]), path so far and current point;
+ * curve traces s and MAX_RUNS + s are slot s's curve and its current point, the curve's
+ * customdata the iteration of each point (x may be epochs, examples or time; without
+ * customdata x is the iteration). The player's last step is the largest over the paths and the
+ * curves: a path shorter than that (a diverged run leaves the map) holds at its last point, and
+ * a curve shows only its points up to the current step. Each trace is painted with its own
+ * axes (xaxis "x2" -> _fullLayout.xaxis2), so maps side by side each keep their scale.
+ *
+ * Presentation mode (P) enlarges the page's text by CSS and every graph's fonts by relayout,
+ * again on each new figure, and survives a new lesson's page (sessionStorage).
+ *
  * Long arrays arrive as plotly's typed arrays ({dtype, bdata[, shape]}, base64): arr() decodes
  * them once (cached per object) into Float32Array and friends; rows of a 2D array are
  * subarrays, so rows are tested with isRow(), not Array.isArray. The 3D path is thinned more
@@ -82,20 +94,48 @@
 
   function stepOf(info, i) { return isRow(info[i]) ? info[i][0] : info[i]; }
 
-  function indexAt(info, step) {
-    // Largest displayed index whose iteration is <= step (binary search).
-    var lo = 0, hi = info.length - 1;
-    if (stepOf(info, 0) > step) return 0;
+  function countUpTo(info, step) {
+    // How many displayed points have an iteration <= step (binary search; 0 if none).
+    var lo = 0, hi = info.length;
     while (lo < hi) {
-      var mid = (lo + hi + 1) >> 1;
-      if (stepOf(info, mid) <= step) lo = mid; else hi = mid - 1;
+      var mid = (lo + hi) >> 1;
+      if (stepOf(info, mid) <= step) lo = mid + 1; else hi = mid;
     }
     return lo;
   }
 
+  function indexAt(info, step) {
+    // Largest displayed index whose iteration is <= step (the first one if none is).
+    return Math.max(0, countUpTo(info, step) - 1);
+  }
+
+  function lastStep(info) { return info && info.length ? Number(stepOf(info, info.length - 1)) || 0 : 0; }
+
+  var CURVES = ["loss-graph", "lr-graph", "third-graph"];
+
+  function curveSteps(curve) {
+    // A curve's iteration per point: its customdata when it has one per point, else its x.
+    var x = curve && arr(curve.x), steps = curve && arr(curve.customdata);
+    if (!x || !x.length) return null;
+    return steps && steps.length === x.length ? steps : x;
+  }
+
+  function isDataFit(gd) { return gd.data[0] && gd.data[0].name === "data"; }
+
   function totalSteps() {
+    // The last step of any run: on the map or on a curve (a curve may go on after the path
+    // has left the map).
     var total = 0;
-    runs().forEach(function (r) { total = Math.max(total, stepOf(r.info, r.info.length - 1)); });
+    runs().forEach(function (r) { total = Math.max(total, lastStep(r.info)); });
+    CURVES.forEach(function (id) {
+      var gd = plot(id);
+      if (!gd) return;
+      for (var s = 0; s < MAX_RUNS; s++) {
+        var trace = isDataFit(gd) ? gd.data[1 + s] : gd.data[s];
+        var steps = trace && (isDataFit(gd) ? arr(trace.customdata) : curveSteps(trace));
+        total = Math.max(total, lastStep(steps));
+      }
+    });
     return total;
   }
 
@@ -108,7 +148,7 @@
     var positions = all.map(function (r) { return { run: r, i: indexAt(r.info, step) }; });
     if (contour) paintContour(contour, positions);
     if (surface && only2d !== true) restyle3d(surface, positions, step);
-    ["loss-graph", "lr-graph", "third-graph"].forEach(function (id) { paintCurves(plot(id), step); });
+    CURVES.forEach(function (id) { paintCurves(plot(id), step); });
     label();
   }
 
@@ -140,52 +180,85 @@
     return node && typeof node.node === "function" ? node.node() : null;
   }
 
-  function axesOf(gd) {
-    var layout = gd._fullLayout;
-    return layout && layout.xaxis && layout.yaxis && layout.xaxis.c2p ? [layout.xaxis, layout.yaxis] : null;
+  function axesOf(gd, index) {
+    // The axes trace `index` is drawn on: its own xaxis/yaxis ("x2" -> layout.xaxis2).
+    var layout = gd._fullLayout, full = gd._fullData && gd._fullData[index], own = gd.data[index] || {};
+    if (!layout) return null;
+    var xid = (full && full.xaxis) || own.xaxis || "x", yid = (full && full.yaxis) || own.yaxis || "y";
+    var xa = layout["xaxis" + xid.slice(1)], ya = layout["yaxis" + yid.slice(1)];
+    return xa && ya && xa.c2p && ya.c2p ? [xa, ya] : null;
   }
 
   function toPixels(ax, value) { return ax.c2p(ax.d2c(value)); }
 
+  var FAR_PX = 1e5;  // a point far off the plot is drawn at this distance (the plot clips it)
+
+  function clampPx(v) { return v > FAR_PX ? FAR_PX : v < -FAR_PX ? -FAR_PX : v; }
+
   function pixels(gd, trace, xa, ya) {
-    // A trace's points in pixels, cached until Plotly redraws the graph (axes may have moved).
+    // A trace's points in pixels and as "x,y" path text, cached until Plotly redraws the
+    // graph (axes may have moved). A point an axis cannot place (a log axis at 0) is a gap.
     var hit = trace.__pixels;
-    if (hit && hit.redraw === gd.__redraws) return hit;
+    if (hit && hit.redraw === gd.__redraws && hit.xa === xa && hit.ya === ya) return hit;
     var x = arr(trace.x) || [], y = arr(trace.y) || [], n = x.length;
-    var out = { redraw: gd.__redraws, x: new Float64Array(n), y: new Float64Array(n) };
-    for (var k = 0; k < n; k++) { out.x[k] = toPixels(xa, x[k]); out.y[k] = toPixels(ya, y[k]); }
+    var out = { redraw: gd.__redraws, xa: xa, ya: ya, x: new Float64Array(n), y: new Float64Array(n), text: new Array(n), gaps: false };
+    for (var k = 0; k < n; k++) {
+      var px = toPixels(xa, x[k]), py = toPixels(ya, y[k]);
+      out.x[k] = px; out.y[k] = py;
+      if (isFinite(px) && isFinite(py)) out.text[k] = clampPx(px).toFixed(2) + "," + clampPx(py).toFixed(2);
+      else { out.text[k] = null; out.gaps = true; }
+    }
     Object.defineProperty(trace, "__pixels", { value: out, writable: true, configurable: true, enumerable: false });
     return out;
   }
 
-  function linePath(px, py, count) {
-    var parts = new Array(count);
-    for (var k = 0; k < count; k++) parts[k] = px[k].toFixed(2) + "," + py[k].toFixed(2);
-    return "M" + parts.join("L");
+  function linePath(p, count, shape) {
+    // The SVG path of the first `count` points: straight segments, or Plotly's steps ("hv",
+    // "vh"); a gap starts a new segment.
+    if (!p.gaps && shape !== "hv" && shape !== "vh") return count > 1 ? "M" + p.text.slice(0, count).join("L") : "M0,0";
+    var out = [], pen = false, drawn = 0;
+    for (var k = 0; k < count; k++) {
+      if (p.text[k] === null) { pen = false; continue; }
+      if (!pen) out.push("M" + p.text[k]);
+      else if (shape === "hv") out.push("H" + clampPx(p.x[k]).toFixed(2) + "V" + clampPx(p.y[k]).toFixed(2));
+      else if (shape === "vh") out.push("V" + clampPx(p.y[k]).toFixed(2) + "H" + clampPx(p.x[k]).toFixed(2));
+      else out.push("L" + p.text[k]);
+      pen = true;
+      drawn++;
+    }
+    return drawn > 1 ? out.join("") : "M0,0";
   }
 
-  function paintPrefix(gd, node, px, py, count) {
-    // Show the first `count` points of a line(+markers) trace Plotly drew whole. Markers are
-    // hidden, not removed; after a redraw (Plotly may reuse the nodes) every one is set again.
+  function paintPrefix(gd, node, p, count, shape) {
+    // Show the first `count` points of a line(+markers)(+text) trace Plotly drew whole.
+    // Markers and labels are hidden, not removed; after a redraw (Plotly may reuse the
+    // nodes) every one is set again.
     if (!node) return;
     var line = node.querySelector("path.js-line");
-    if (line) line.setAttribute("d", count > 1 ? linePath(px, py, count) : "M0,0");
+    if (line) line.setAttribute("d", linePath(p, count, shape));
     if (node.__redraw !== gd.__redraws) {
       node.__redraw = gd.__redraws;
       node.__markers = node.querySelectorAll(".points path.point");
+      node.__labels = node.querySelectorAll(".text .textpoint");
       node.__shown = -1;
     }
-    var markers = node.__markers, shown = node.__shown;
+    var shown = node.__shown;
     if (shown === count) return;
-    var low = shown < 0 ? 0 : Math.min(shown, count);
-    var high = shown < 0 ? markers.length : Math.min(Math.max(shown, count), markers.length);
-    for (var k = low; k < high; k++) markers[k].style.display = k < count ? "" : "none";
+    [node.__markers, node.__labels].forEach(function (marks) {
+      var low = shown < 0 ? 0 : Math.min(shown, count);
+      var high = shown < 0 ? marks.length : Math.min(Math.max(shown, count), marks.length);
+      for (var k = low; k < high; k++) marks[k].style.display = k < count ? "" : "none";
+    });
     node.__shown = count;
   }
 
   function movePoint(node, x, y) {
+    // The current point at (x, y); hidden where it has none (a run not started yet).
     var point = node && node.querySelector(".points path.point");
-    if (point && isFinite(x) && isFinite(y)) point.setAttribute("transform", "translate(" + x + "," + y + ")");
+    if (!point) return;
+    var shown = isFinite(x) && isFinite(y);
+    point.style.display = shown ? "" : "none";
+    if (shown) point.setAttribute("transform", "translate(" + x + "," + y + ")");
   }
 
   var SHORTEST_ARROW_PX = 4;  // shorter than its own head: not drawn
@@ -213,46 +286,51 @@
   }
 
   function paintContour(gd, positions) {
-    var axes = axesOf(gd);
-    if (!axes) return;
-    var xa = axes[0], ya = axes[1];
+    // Each run on its own map's axes (maps side by side carry xaxis "x2", ...). A path
+    // shorter than the step (it left the map) holds at its last point.
     positions.forEach(function (at) {
-      var slot = at.run.slot, soFar = gd.data[2 + 3 * slot];
-      if (!soFar) return;
-      var p = pixels(gd, soFar, xa, ya), last = Math.min(at.i, p.x.length - 1);
-      paintPrefix(gd, traceNode(gd, 2 + 3 * slot), p.x, p.y, last + 1);
-      movePoint(traceNode(gd, 3 + 3 * slot), p.x[last], p.y[last]);
+      var slot = at.run.slot, soFar = gd.data[2 + 3 * slot], axes = axesOf(gd, 2 + 3 * slot);
+      if (!soFar || !axes) return;
+      var p = pixels(gd, soFar, axes[0], axes[1]), last = Math.min(at.i, p.x.length - 1);
+      paintPrefix(gd, traceNode(gd, 2 + 3 * slot), p, last + 1, "linear");
+      var pointAxes = axesOf(gd, 3 + 3 * slot) || axes;
+      var px = pointAxes === axes ? p.x[last] : toPixels(pointAxes[0], arr(soFar.x)[last]);
+      var py = pointAxes === axes ? p.y[last] : toPixels(pointAxes[1], arr(soFar.y)[last]);
+      movePoint(traceNode(gd, 3 + 3 * slot), px, py);
     });
     // The arrows of the first run, from its row [step, gradient x, y, update x, y(, batch x, y)].
     var first = positions[0], row = first.run.info[first.i];
     var x = first.run.x[first.i], y = first.run.y[first.i];
     for (var k = 0; k < ARROWS.length; k++) {
-      var has = isRow(row) && row.length >= 3 + 2 * k;
-      paintArrow(traceNode(gd, ARROWS[k]), gd.data[ARROWS[k]], xa, ya, x, y, has ? row[1 + 2 * k] : 0, has ? row[2 + 2 * k] : 0);
+      var has = isRow(row) && row.length >= 3 + 2 * k, arrowAxes = axesOf(gd, ARROWS[k]);
+      if (!arrowAxes) continue;
+      paintArrow(traceNode(gd, ARROWS[k]), gd.data[ARROWS[k]], arrowAxes[0], arrowAxes[1], x, y, has ? row[1 + 2 * k] : 0, has ? row[2 + 2 * k] : 0);
     }
   }
 
   function paintCurves(gd, step) {
-    // Each curve carries its own iterations on x: no need for the map's runs.
-    if (!gd) return;
-    var axes = axesOf(gd);
-    if (!axes) return;
-    if (gd.data[0] && gd.data[0].name === "data") { paintFittedLines(gd, step, axes); return; }
+    // Each curve up to the current step, found by its own iterations (customdata, else x):
+    // what is still to come stays hidden, as on the map.
+    if (!gd || !gd._fullLayout) return;
+    if (isDataFit(gd)) { paintFittedLines(gd, step); return; }
     for (var s = 0; s < MAX_RUNS; s++) {
-      var curve = gd.data[s];
-      var cx = curve && arr(curve.x), cy = curve && arr(curve.y);
-      if (!cx || !cx.length) continue;
-      var j = indexAt(cx, step);
-      movePoint(traceNode(gd, MAX_RUNS + s), toPixels(axes[0], cx[j]), toPixels(axes[1], cy[j]));
+      var curve = gd.data[s], steps = curveSteps(curve), axes = axesOf(gd, s);
+      if (!steps || !axes) continue;
+      var count = countUpTo(steps, step), full = gd._fullData && gd._fullData[s];
+      var p = pixels(gd, curve, axes[0], axes[1]);
+      paintPrefix(gd, traceNode(gd, s), p, count, full && full.line ? full.line.shape : "linear");
+      var pointAxes = axesOf(gd, MAX_RUNS + s) || axes, j = count - 1;
+      var cx = arr(curve.x), cy = arr(curve.y);
+      movePoint(traceNode(gd, MAX_RUNS + s), j < 0 ? NaN : toPixels(pointAxes[0], cx[j]), j < 0 ? NaN : toPixels(pointAxes[1], cy[j]));
     }
   }
 
-  function paintFittedLines(gd, step, axes) {
+  function paintFittedLines(gd, step) {
     // Line s carries rows [iteration, w, b]; slope and intercept in raw units of x.
     for (var s = 0; s < MAX_RUNS; s++) {
-      var line = gd.data[1 + s];
+      var line = gd.data[1 + s], axes = axesOf(gd, 1 + s);
       var rows = line && arr(line.customdata), lx = line && arr(line.x);
-      if (!line || !line.meta || !rows || !rows.length) continue;
+      if (!line || !line.meta || !rows || !rows.length || !axes) continue;
       var node = traceNode(gd, 1 + s), path = node && node.querySelector("path.js-line");
       if (!path) continue;
       var row = rows[indexAt(rows, step)];
@@ -275,9 +353,21 @@
       gd.__redraws = 0;
       gd.on("plotly_afterplot", function () {
         gd.__redraws++;
-        window.requestAnimationFrame(function () { render(true); });
+        window.requestAnimationFrame(function () { refreshTotal(); render(true); });
       });
     });
+  }
+
+  function refreshTotal() {
+    // The graphs draw one by one: a curve that goes on past the map's path may arrive after
+    // the map. While paused, the total follows, and a player at the end stays at the end.
+    if (state.playing) return;
+    var total = totalSteps();
+    if (total === state.total) return;
+    var atEnd = state.step >= state.total;
+    state.total = total;
+    state.step = atEnd ? total : Math.min(state.step, total);
+    label();
   }
 
   function label() {
@@ -331,7 +421,10 @@
     // One displayed point back or forward (one iteration unless the path was thinned).
     var all = runs();
     if (!all.length) return;
-    var info = all[0].info, i = indexAt(info, state.step) + direction;
+    var info = all[0].info;
+    // Past the end of the map's path (a run that left the map) the curves go on step by step.
+    if (state.step + direction > lastStep(info)) { seek(state.step + direction); return; }
+    var i = indexAt(info, state.step) + direction;
     i = Math.max(0, Math.min(info.length - 1, i));
     seek(direction > 0 && stepOf(info, i) <= state.step ? state.step + 1 : stepOf(info, i));
   }
@@ -353,10 +446,215 @@
     if (help) help.hidden = !help.hidden;
   }
 
-  function togglePresenting() {
+  // ------------------------------------------------------------------ presentation mode
+
+  // Read from the back of a room: no text under PRESENT_MIN_PX, the rest a third larger.
+  var PRESENT_MIN_PX = 20, PRESENT_SCALE = 1.35, PRESENT_KEY = "descentLab.presenting";
+  var FONT_KEY = /font$/;
+
+  function isPresenting() {
     var page = document.getElementById("page");
-    if (page) page.classList.toggle("presenting");
+    return !!page && page.classList.contains("presenting");
+  }
+
+  function enlarged(size) { return Math.max(PRESENT_MIN_PX, Math.round(size * PRESENT_SCALE)); }
+
+  function fontEdits(node, path, out) {
+    // Every font size under node (a layout or a trace), as Plotly attribute strings: the
+    // fonts' own sizes, and inline font-size:Npx in a text (the map's title key). Data arrays
+    // are skipped (they hold no fonts).
+    if (!node || typeof node !== "object" || isRow(node) && typeof node[0] !== "object") return;
+    var keys = Array.isArray(node) ? node.map(function (_, i) { return i; }) : Object.keys(node);
+    keys.forEach(function (key) {
+      var value = node[key], where = Array.isArray(node) ? path + "[" + key + "]" : (path ? path + "." : "") + key;
+      if (FONT_KEY.test(String(key)) && value && typeof value === "object" && !Array.isArray(value)) {
+        if (typeof value.size === "number") out[where + ".size"] = value.size;
+      } else if (key === "text" && typeof value === "string" && /font-size:\s*\d/.test(value)) {
+        out[where] = value;
+      } else if (value && typeof value === "object" && !value.bdata && key !== "x" && key !== "y" && key !== "z" && key !== "customdata") {
+        fontEdits(value, where, out);
+      }
+    });
+  }
+
+  function biggerText(text) {
+    return text.replace(/font-size:\s*(\d+(?:\.\d+)?)px/g, function (_, size) { return "font-size:" + enlarged(Number(size)) + "px"; });
+  }
+
+  function grown(value, floor) {
+    if (typeof value === "string") return biggerText(value);
+    return Math.max(floor || 0, enlarged(typeof value === "number" ? value : 12));  // unset: Plotly's default 12
+  }
+
+  // Plotly draws some tick labels smaller than the tick font: an exponent (10 to the -15) at
+  // 70% (on a log axis of 1.25 times the size), and a log axis left to choose its own ticks
+  // labels the 2s and 5s between decades at 75%. These tick sizes keep them at PRESENT_MIN_PX.
+  var SMALL_TICKS_PX = {
+    power: Math.ceil(PRESENT_MIN_PX / 0.7),
+    logPower: Math.ceil(PRESENT_MIN_PX / 0.7 / 1.25),
+    logDigits: Math.ceil(PRESENT_MIN_PX / 0.75)
+  };
+
+  function needsExponent(range) {
+    // A linear axis writes its labels as powers of ten only for large or tiny numbers.
+    var largest = Math.max(Math.abs(range[0]), Math.abs(range[1]));
+    return largest >= 1e4 || largest < 1e-2;
+  }
+
+  function smallTicks(gd, found, floors) {
+    var full = gd._fullLayout || {};
+    Object.keys(full).forEach(function (name) {
+      var axis = full[name], own = gd.layout[name] || {}, floor = 0;
+      if (!/^[xy]axis[0-9]*$/.test(name) || !axis || !axis.visible) return;
+      // Decided from the figure's own settings (not the ticks drawn), so it never flips.
+      if (axis.type === "log" && typeof own.dtick !== "number") floor = SMALL_TICKS_PX.logDigits;
+      else if (axis.exponentformat === "power" && axis.type === "log") floor = SMALL_TICKS_PX.logPower;
+      else if (axis.exponentformat === "power" && axis.type === "linear" && axis.range && needsExponent(axis.range)) floor = SMALL_TICKS_PX.power;
+      if (!floor) return;
+      var key = name + ".tickfont.size";
+      if (!(key in found)) found[key] = own.tickfont ? own.tickfont.size : undefined;
+      floors[key] = floor;
+    });
+  }
+
+  function sizeEdits(record, found, on, floors) {
+    // What to set so that each font shows its own size, or its enlarged one. A value this
+    // player set itself counts as its original: Dash redraws a graph from a shallow copy
+    // of its figure, whose nested fonts the last update changed in place.
+    var edits = {}, any = false, inherited = found["font.size"];
+    if (record["font.size"] && inherited === record["font.size"].shown) inherited = record["font.size"].original;
+    Object.keys(found).forEach(function (key) {
+      var now = found[key], seen = record[key];
+      var original = seen && now === seen.shown ? seen.original : now;
+      var target = on ? grown(original === undefined && /tickfont/.test(key) ? inherited : original, floors && floors[key]) : original;
+      record[key] = { original: original, shown: target };
+      if (target !== now) { edits[key] = target === undefined ? null : target; any = true; }
+    });
+    return any ? edits : null;
+  }
+
+  function present(gd) {
+    // Enlarge one graph's fonts, or give them back; a no-op when they already are so.
+    // Plotly.update, not relayout or restyle: Dash would store those as relayoutData or
+    // restyleData and redraw its graphs, which would bring us back here.
+    var layout = gd.layout;
+    if (!layout || !window.Plotly) return;
+    var on = isPresenting(), record = gd.__fontSizes || (gd.__fontSizes = { layout: {}, traces: [] });
+    var found = {};
+    fontEdits(layout, "", found);
+    if (!("font.size" in found)) found["font.size"] = layout.font ? layout.font.size : undefined;
+    var floors = {};
+    smallTicks(gd, found, floors);
+    var updates = [];
+    var edits = sizeEdits(record.layout, found, on, floors);
+    if (edits) updates.push([{}, edits, undefined]);
+    (gd.data || []).forEach(function (trace, i) {
+      var own = {};
+      fontEdits(trace, "", own);
+      Object.keys(own).forEach(function (key) { if (typeof own[key] !== "number") delete own[key]; });
+      var traceEdits = sizeEdits(record.traces[i] || (record.traces[i] = {}), own, on);
+      if (!traceEdits) return;
+      Object.keys(traceEdits).forEach(function (key) { traceEdits[key] = [traceEdits[key]]; });
+      updates.push([traceEdits, {}, [i]]);
+    });
+    updates.forEach(function (u) { window.Plotly.update(gd, u[0], u[1], u[2]); });
+  }
+
+  // ------------------------------------------------------------------ tick labels apart
+
+  var TICK_GAP_PX = 3, MAX_TICK_TRIES = 3;
+
+  function spaceTickLabels(gd) {
+    // Plotly labels every tick even where the labels collide (a short axis with a fixed
+    // dtick, large presentation fonts): label every n-th tick (ticklabelstep), n the fewest
+    // that keeps them apart. n comes from the labels' size and the ticks' spacing, not from
+    // what is drawn now, so it settles at once.
+    var full = gd._fullLayout;
+    if (!full || !window.Plotly) return;
+    // A wider step can change the margins and so the spacing it was computed from: a step is
+    // only narrowed again when the graph itself changed size, and a figure is re-spaced a
+    // few times at most, so the two can never chase each other.
+    var size = full.width + "x" + full.height, tries = gd.__tickTries || (gd.__tickTries = { layout: null, count: 0 });
+    if (tries.layout !== gd.layout) gd.__tickGrown = {};  // a new figure starts afresh
+    if (tries.layout !== gd.layout || tries.size !== size) { tries.layout = gd.layout; tries.size = size; tries.count = 0; }
+    if (tries.count >= MAX_TICK_TRIES) return;
+    var grown = gd.__tickGrown || (gd.__tickGrown = {});
+    var edits = {}, any = false;
+    Object.keys(full).forEach(function (name) {
+      var axis = full[name];
+      if (!/^[xy]axis[0-9]*$/.test(name) || !axis || !axis.visible || !axis.showticklabels || !axis._vals) return;
+      var vertical = name.charAt(0) === "y", labels = gd.querySelectorAll("g." + axis._id + "tick > text");
+      var extent = 0, rotated = false;
+      Array.prototype.forEach.call(labels, function (text) {
+        var box = text.getBoundingClientRect();
+        extent = Math.max(extent, vertical ? box.height : box.width);
+        if (/rotate\((?!0[,)])/.test(text.getAttribute("transform") || "")) rotated = true;
+      });
+      var at = axis._vals.filter(function (v) { return !v.minor; }).map(function (v) { return axis.l2p(v.x); });
+      var gap = Infinity;
+      for (var k = 1; k < at.length; k++) gap = Math.min(gap, Math.abs(at[k] - at[k - 1]));
+      if (!extent || rotated || !isFinite(gap) || gap <= 0) return;
+      var asked = gd.__tickSteps || (gd.__tickSteps = {});
+      if (axis.type === "log") {
+        // Plotly takes no ticklabelstep on a log axis: a figure's whole-decade dtick is widened
+        // instead, as a multiple of its own (a later, larger pane gets it back).
+        var own = (gd.layout[name] || {}).dtick, seen = (gd.__dticks || (gd.__dticks = {}))[name];
+        if (typeof own !== "number" || own <= 0) return;  // Plotly's own log ticks keep apart
+        var original = seen && own === seen.shown ? seen.original : own;
+        var widen = Math.max(1, Math.ceil((extent + TICK_GAP_PX) / (gap * original / own)));
+        if (grown[name] && grown[name].size === size && widen < grown[name].step) widen = grown[name].step;
+        grown[name] = { size: size, step: widen };
+        gd.__dticks[name] = { original: original, shown: original * widen };
+        if (original * widen !== own && asked[name] !== "d" + original * widen) {
+          asked[name] = "d" + original * widen;
+          edits[name + ".dtick"] = original * widen;
+          any = true;
+        }
+        return;
+      }
+      var step = Math.max(1, Math.ceil((extent + TICK_GAP_PX) / gap));
+      if (grown[name] && grown[name].size === size && step < grown[name].step) step = grown[name].step;
+      grown[name] = { size: size, step: step };
+      // Asked once per value: an axis that does not take it is not asked again and again.
+      if (step !== (axis.ticklabelstep || 1) && asked[name] !== step) { asked[name] = step; edits[name + ".ticklabelstep"] = step; any = true; }
+    });
+    if (any) { tries.count++; window.Plotly.update(gd, {}, edits); }
+  }
+
+  function presentAll() {
+    // Every graph on the page, now and on each of its later figures (plotly_afterplot).
+    Array.prototype.forEach.call(document.querySelectorAll(".js-plotly-plot"), function (gd) {
+      if (typeof gd.on === "function" && !gd.__presentWatched) {
+        gd.__presentWatched = true;
+        gd.on("plotly_afterplot", function () { present(gd); spaceTickLabels(gd); });
+      }
+      if (gd._fullLayout) { present(gd); spaceTickLabels(gd); }
+    });
+  }
+
+  function setPresenting(on) {
+    var page = document.getElementById("page");
+    if (!page) return;
+    page.classList.toggle("presenting", on);
+    try { window.sessionStorage.setItem(PRESENT_KEY, on ? "1" : ""); } catch (error) { /* storage off */ }
+    presentAll();
     window.dispatchEvent(new Event("resize"));  // graphs refit their new boxes
+  }
+
+  function togglePresenting() { setPresenting(!isPresenting()); }
+
+  function presentingBefore() {
+    try { return window.sessionStorage.getItem(PRESENT_KEY) === "1"; } catch (error) { return false; }
+  }
+
+  // A lesson chosen while presenting opens a new page: it opens presented too.
+  if (presentingBefore()) {
+    var waiting = new MutationObserver(function () {
+      if (!document.getElementById("page")) return;
+      waiting.disconnect();
+      setPresenting(true);
+    });
+    waiting.observe(document.documentElement, { childList: true, subtree: true });
   }
 
   document.addEventListener("input", function (event) {
@@ -380,6 +678,7 @@
     play: play,
     pause: pause,
     seek: seek,
+    present: setPresenting,
     setSpeed: function (speed) {
       var wasPlaying = state.playing;
       if (wasPlaying) pause();
@@ -399,6 +698,7 @@
       }
       state.total = totalSteps();
       state.step = state.total;
+      presentAll();  // watch graphs that drew their first figure since (fonts, tick labels)
       // A repaint after Plotly drew the new runs may have used the old step: draw them whole.
       render(true);
       label();
