@@ -75,6 +75,9 @@ def test_standardizing_the_data_rounds_the_contours_and_converges(dash_duo):
 def test_play_advances_the_current_step_without_server_requests(dash_duo):
     start(dash_duo)
     wait_until(lambda: dash_duo.find_element("#player-total").text == "100", message="total steps")
+    # A quarter speed (24 s a run): software WebGL draws a frame in ~100 ms here, and each
+    # look at the page waits for one, so the checks below see playback under way.
+    dash_duo.driver.execute_script("window.descentLab.setSpeed(0.25);")
     dash_duo.find_element("#player-play").click()
     step = lambda: int(dash_duo.find_element("#player-step").text)  # noqa: E731
     wait_until(lambda: step() < 100, message="playback to restart from step 0")

@@ -53,8 +53,11 @@ def surface_grid(surface, resolution: int, shape: str = "map"):
     """
     (x0, x1), (y0, y1) = surface.window
     (gx0, gx1), (gy0, gy1) = map_window(surface) if shape == "map" else square_window(surface)
-    xs = _grid_axis(gx0, gx1, x0, x1, resolution)
-    ys = _grid_axis(gy0, gy1, y0, y1, resolution)
+    if shape == "map":
+        xs = _grid_axis(gx0, gx1, x0, x1, resolution)
+        ys = _grid_axis(gy0, gy1, y0, y1, resolution)
+    else:  # the 3D view: WebGL redraws every cell each frame, so no more than resolution²
+        xs, ys = np.linspace(gx0, gx1, resolution), np.linspace(gy0, gy1, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
         excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
