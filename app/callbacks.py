@@ -681,15 +681,18 @@ def register(app) -> None:
         Output("batch-size", "disabled"),
         Output("normalization", "options"),
         Output("data-only-reason", "children"),
+        Output("curve-x-box", "hidden"),
         Input("surface", "value"),
         State("normalization", "options"),
         State("view-flags", "data"),
     )
     def data_controls(surface, options, flags=None):
+        """Batch size, normalization and the curves' x axis (epochs, examples, time) apply to
+        data only."""
         is_data = surface == "upload" or (isinstance(surface, str) and isinstance(SURFACES.get(surface), DataFit))
         options = [{**o, "disabled": not is_data} for o in _dicts(options)] or no_update
         lang = view_flags(flags)["lang"]
-        return not is_data, options, "" if is_data else t("only_data_fit", lang)
+        return not is_data, options, "" if is_data else t("only_data_fit", lang), not is_data
 
     @app.callback(
         Output("curves", "hidden"),

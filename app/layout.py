@@ -293,6 +293,10 @@ def controls(state, lang: str) -> html.Aside:
     )
 
 
+def config_surface(state) -> str:
+    return state.current_surface if isinstance(state.current_surface, str) else ""
+
+
 def curve_axis(lang: str, curve_x: str) -> dcc.Dropdown:
     """What the curves are drawn against: iteration, epoch, examples processed, modelled time."""
     return dcc.Dropdown(
@@ -368,7 +372,12 @@ def views(state, lang: str) -> html.Section:
                             graph("loss-graph", "curve"),
                             graph("lr-graph", "curve"),
                             graph("third-graph", "curve"),
-                            curve_axis(lang, LESSONS[state.preset].curve_x if state.preset in LESSONS else "iteration"),
+                            html.Div(
+                                curve_axis(lang, LESSONS[state.preset].curve_x if state.preset in LESSONS else "iteration"),
+                                id="curve-x-box",
+                                className="curve-x-box",
+                                hidden=not isinstance(SURFACES.get(config_surface(state)), DataFit),
+                            ),
                         ],
                         id="curves",
                         className="curves",

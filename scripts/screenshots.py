@@ -240,6 +240,9 @@ def take(driver, base: str, out: Path, todo: list[Shot]) -> None:
             size = (shot.width, shot.height)
             resize(driver, *size)
         started = time.monotonic()
+        # Presentation mode carries over to the next page of a tab (assets/player.js keeps it
+        # in sessionStorage): every shot starts outside it.
+        driver.execute_script("try { window.sessionStorage.clear(); } catch (e) {}")
         driver.get(f"{base}/?{shot.query}" if shot.query else f"{base}/")
         wait_ready(driver, shot.name)
         act(driver, shot.action)

@@ -119,9 +119,10 @@ def styles_ok(count: int) -> Callable:
 
 
 def data_controls_ok(out) -> bool:
-    disabled, options, reason = out
+    disabled, options, reason, no_curve_axis = out
     return (
         isinstance(disabled, bool)
+        and no_curve_axis is disabled
         and (options is no_update or all(isinstance(o["disabled"], bool) for o in options))
         and isinstance(reason, str)
     )
@@ -459,8 +460,9 @@ def test_data_controls_with_odd_values(registered):
     data_controls = registered["data_controls"]
     reason = t("only_data_fit", "en")
     for odd in ODD_VALUES:
-        disabled, options, text = answer(data_controls, (odd, NORMALIZATION_OPTIONS, FLAGS))
+        disabled, options, text, no_curve_axis = answer(data_controls, (odd, NORMALIZATION_OPTIONS, FLAGS))
         assert disabled is True and text == reason and all(o["disabled"] for o in options), odd
+        assert no_curve_axis is True, odd
         if not (isinstance(odd, list) and any(isinstance(o, dict) for o in odd)):
             assert answer(data_controls, ("linreg", odd, FLAGS))[1] is no_update, odd
         assert answer(data_controls, ("bowl", NORMALIZATION_OPTIONS, odd))[2] == reason, odd

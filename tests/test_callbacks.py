@@ -723,9 +723,10 @@ def test_data_controls_are_disabled_off_the_data_fit_problem(registered):
     options = _normalization_options()
     assert {o["value"] for o in options} == set(NORMALIZATIONS)
     for surface in SURFACE_NAMES:
-        disabled, new_options, reason = call(data_controls, surface, options)
+        disabled, new_options, reason, no_curve_axis = call(data_controls, surface, options)
         is_data = surface in DATA_SURFACES
         assert disabled is (not is_data), surface
+        assert no_curve_axis is (not is_data), surface  # epochs and examples need data
         assert [o["disabled"] for o in new_options] == [not is_data] * len(options)
         assert [(o["label"], o["value"]) for o in new_options] == [
             (o["label"], o["value"]) for o in options
@@ -739,8 +740,8 @@ def test_data_controls_are_disabled_off_the_data_fit_problem(registered):
 def test_data_controls_linreg_enables_everything(registered):
     data_controls, _ = registered["data_controls"]
     disabled_options = [{**o, "disabled": True} for o in _normalization_options()]
-    disabled, options, reason = call(data_controls, "linreg", disabled_options)
-    assert disabled is False
+    disabled, options, reason, no_curve_axis = call(data_controls, "linreg", disabled_options)
+    assert disabled is False and no_curve_axis is False
     assert not any(o["disabled"] for o in options)
     assert reason == ""
 
