@@ -126,10 +126,6 @@ TEXT: dict[str, dict[str, str]] = {
     "key_home": {"en": "back to the start", "ko": "처음으로"},
     "key_present": {"en": "presentation view (controls hidden, larger text)", "ko": "발표 모드 (조작부 숨김, 큰 글씨)"},
     "key_help": {"en": "show or hide this list", "ko": "이 목록 보이기/숨기기"},
-    "not_on_map": {
-        "en": "drawn in the curves only: its scaling has other axes than this map",
-        "ko": "곡선에만 표시됩니다: 정규화 방식이 달라 이 지도와 축이 다릅니다",
-    },
     "csv": {"en": "Download CSV", "ko": "CSV 다운로드"},
     "html": {"en": "Offline HTML", "ko": "오프라인 HTML"},
     "html_hint": {
@@ -148,7 +144,6 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "floor {floor:.0e}",
         "ko": "하한 {floor:.0e}",
     },
-    "x_axis": {"en": "Curves against", "ko": "곡선의 가로축"},
     "x_iteration": {"en": "iteration", "ko": "반복"},
     "x_epoch": {"en": "epoch", "ko": "에포크"},
     "x_examples": {"en": "examples processed", "ko": "처리한 예제 수"},
