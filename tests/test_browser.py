@@ -7,6 +7,7 @@ import math
 import time
 
 import pytest
+from browser_helpers import wait_until
 
 from app import create_app
 from engine import SURFACES, RunConfig, simulate
@@ -25,15 +26,6 @@ def type_into(dash_duo, selector, text):
     field = dash_duo.find_element(selector)
     field.clear()
     field.send_keys(text + "\n")
-
-
-def wait_until(condition, timeout=15.0, message="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def test_default_view_renders_every_view_with_webgl(dash_duo):
