@@ -47,7 +47,7 @@ def loss_values(views: list[RunView], lang: str) -> tuple[list[np.ndarray], bool
     """
     raw = [_finite(view.loss) for view in views]
     gaps = [loss - view.best for loss, view in zip(raw, views, strict=True)]
-    floors = [max(ROUNDING * abs(view.best), LOG_FLOOR) for view in views]
+    floors = [_floor(view.best) for view in views]
     if any(np.any(gap < -floor) for gap, floor in zip(gaps, floors, strict=True)):
         return raw, False, t("loss_linear", lang), ""
     floored = any(np.any(gap < floor) for gap, floor in zip(gaps, floors, strict=True))
@@ -140,6 +140,16 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
 LOG_LABELS = 3
 
 
+def _floor(best: float) -> float:
+    """The smallest L - L* a log axis draws for a surface whose best loss is `best`."""
+    return max(ROUNDING * abs(best), LOG_FLOOR)
+
+
+def _above_best(loss: float, best: float) -> float:
+    """A final loss as the rate plot draws it: finite, above the best, at least the floor."""
+    return max(float(_finite(np.array([loss]))[0]) - best, _floor(best))
+
+
 def _decade_step(curves: list[dict]) -> int | None:
     """Whole decades between labels: about LOG_LABELS + 1 labels over the curves' finite
     positive values; None (Plotly's own 2s and 5s) when they span under two decades, where
@@ -169,14 +179,10 @@ def rate_figure(trajectories, views: list[RunView], lang: str = "en", rungs=()) 
     rungs of the ladder (trajectories not on the map, in grey). A diverged run sits above the
     rest, marked with a cross.
     """
-    best = views[0].best if views else 0.0
-    floor = max(ROUNDING * abs(best), LOG_FLOOR)
+    best = views[0].best if views else 0.0  # one surface: the rungs differ only in rate
     rung_rates = [float(run.config.lr) for run in rungs]
-    rung_finals = [max(float(_finite(np.array([run.final_loss]))[0]) - best, floor) for run in rungs]
-    finals = []
-    for trajectory, view in zip(trajectories, views, strict=True):
-        floor = max(ROUNDING * abs(view.best), LOG_FLOOR)
-        finals.append(max(float(_finite(np.array([trajectory.final_loss]))[0]) - view.best, floor))
+    rung_finals = [_above_best(run.final_loss, best) for run in rungs]
+    finals = [_above_best(trajectory.final_loss, best) for trajectory in trajectories]
     kept = [f for f, tr in zip([*finals, *rung_finals], [*trajectories, *rungs], strict=True) if tr.outcome != "diverged"]
     top = max(kept) * 30 if kept else 1.0
     rung_ys = [top if run.outcome == "diverged" else f for f, run in zip(rung_finals, rungs, strict=True)]
