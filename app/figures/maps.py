@@ -18,7 +18,7 @@ from app.figures.style import (
     _base_layout,
     _empty_trace,
 )
-from app.figures.views import RunView, _finite, map_window, on_map, thinned
+from app.figures.views import RunView, _finite, _widened, map_window, on_map, thinned
 from app.i18n import t
 from engine.limits import NORMALIZATIONS
 
@@ -71,7 +71,7 @@ def square_window(surface) -> tuple[tuple[float, float], tuple[float, float]]:
     is square, so equal spans keep it to scale (a round bowl looks round from above)."""
     (x0, x1), (y0, y1) = surface.window
     span = max(x1 - x0, y1 - y0)
-    return tuple((c - span / 2, c + span / 2) if high - low < span else (low, high) for low, high in ((x0, x1), (y0, y1)) for c in [(low + high) / 2])  # type: ignore[return-value]
+    return _widened(x0, x1, span), _widened(y0, y1, span)
 
 
 def _grid_axis(low: float, high: float, own_low: float, own_high: float, resolution: int) -> np.ndarray:
