@@ -10,6 +10,7 @@ from engine.config import RunConfig
 from engine.datafit import DataFit, house_prices
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS, OPTIMIZERS
 from engine.outcome import OUTCOMES
+from engine.params import SettingError
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, learning_rates
 from engine.simulate import simulate, simulate_many
 from engine.surfaces import Minimum, Surface
@@ -26,6 +27,7 @@ __all__ = [
     "DataFit",
     "Minimum",
     "RunConfig",
+    "SettingError",
     "Surface",
     "Trajectory",
     "house_prices",

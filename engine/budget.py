@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine import limits
-from engine.catalog import problem_of
 from engine.config import RunConfig
 from engine.datafit import FitSurface
-from engine.simulate import _group_key
+from engine.params import SettingError
+from engine.simulate import group_key
 
 RUN_STEP = 20  # one run's optimizer update, scheduler step and bookkeeping
 EVALUATION_OVERHEAD = 30  # one call of a formula's gradient and of its loss, beyond their operations
@@ -30,12 +30,12 @@ BUILT_IN_EVALUATION = 40  # a built-in surface's gradient and loss (a few dozen 
 DATA_FIT_EVALUATION = 5  # the data-fit gradient from the data's moments
 
 
-class BudgetError(ValueError):
-    """A request over limits.REQUEST_BUDGET; field is the control to change ("formula", "steps")."""
+class BudgetError(SettingError):
+    """A request over limits.REQUEST_BUDGET; field is the control to change ("formula", "steps"),
+    allowed the most steps that fit."""
 
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str = "", allowed: str = ""):
+        super().__init__(message, field, allowed)
 
 
 def evaluation_cost(surface) -> int:
@@ -50,10 +50,9 @@ def _loops(configs: Sequence[RunConfig]) -> dict[tuple, tuple[int, int]]:
     """Per step loop: (the longest run's steps, the evaluation cost of its surface)."""
     loops: dict[tuple, tuple[int, int]] = {}
     for config in configs:
-        key = _group_key(config)
+        key = group_key(config)
         longest = max(config.steps, loops[key][0]) if key in loops else config.steps
-        surface = problem_of(config.surface).surface(config.normalization)
-        loops[key] = (longest, evaluation_cost(surface))
+        loops[key] = (longest, evaluation_cost(config.loss_surface))
     return loops
 
 
@@ -76,10 +75,15 @@ def check(configs: Sequence[RunConfig]) -> None:
     runs = f"{len(configs)} run{'s' if len(configs) > 1 else ''}"
     longest = max(c.steps for c in configs)
     allowed = steps_within_budget(configs)
-    if any(getattr(getattr(problem_of(c.surface), "grad_fn", None), "operations", None) is not None for c in configs):
+    if any(getattr(getattr(c.problem, "grad_fn", None), "operations", None) is not None for c in configs):
         raise BudgetError(
             f"formula: too costly for {runs} x {longest:,} steps: at most {allowed:,} steps with it; "
             "shorten the formula or the run",
             "formula",
+            f"at most {allowed:,} steps with this formula",
         )
-    raise BudgetError(f"steps: {runs} x {longest:,} steps are too much work for one request: at most {allowed:,} steps", "steps")
+    raise BudgetError(
+        f"steps: {runs} x {longest:,} steps are too much work for one request: at most {allowed:,} steps",
+        "steps",
+        f"at most {allowed:,} steps",
+    )

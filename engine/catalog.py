@@ -10,6 +10,16 @@ SURFACES: dict[str, Surface | DataFit] = {
 }
 
 
+def has_data(problem: Surface | DataFit) -> bool:
+    """Whether a problem learns from data, so that mini-batches and input scaling apply: the
+    one test of "is this a data problem?" (the built-in fit, uploaded data)."""
+    return isinstance(problem, DataFit)
+
+
+# The built-in problems that learn from data, in menu order.
+DATA_SURFACES = tuple(name for name, problem in SURFACES.items() if has_data(problem))
+
+
 def problem_of(surface: str | Surface | DataFit) -> Surface | DataFit:
     """The problem a run descends: a registry name, or a Surface / DataFit built elsewhere
     (a lecturer's formula, uploaded data)."""

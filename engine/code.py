@@ -12,59 +12,45 @@ how scripts/torch_reference.py replays the engine's batches (engine.simulate.bat
 The Keras script is the nearest Keras 3 equivalent (keras.optimizers, keras.optimizers.schedules,
 keras.callbacks.ReduceLROnPlateau), with one comment line on each difference that changes the
 numbers, and "# No Keras equivalent: ..." where Keras has none. It is text only: it is not run.
+
+Length: two code generators (PyTorch and Keras) for every optimizer x scheduler and both
+kinds of problem, with the notes on each numerical difference; they share the run's reading.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from engine import surfaces as S
-from engine.catalog import problem_of, surface_name
+from engine.catalog import surface_name
 from engine.config import RunConfig
 from engine.datafit import DataFit
 from engine.formula import CONSTANTS, Expr, parse_formula
-from engine.optimizers import OPTIMIZER_PARAMS, TORCH_CLASSES, resolve_optimizer
-from engine.schedules import SCHEDULER_PARAMS, SCHEDULER_TITLES, resolve_schedule
+from engine.optimizers import CYCLED_MOMENTUM, OPTIMIZERS
+from engine.registry import Field
+from engine.schedules import SCHEDULER_TITLES, SCHEDULES
 
 # The torch.optim.lr_scheduler class behind each scheduler (None: no scheduler at all).
-TORCH_SCHEDULERS: dict[str, str | None] = {
-    "constant": None,
-    "step": "StepLR",
-    "exponential": "ExponentialLR",
-    "plateau": "ReduceLROnPlateau",
-    "cosine": "CosineAnnealingLR",
-    "cosine_restarts": "CosineAnnealingWarmRestarts",
-    "cyclic": "CyclicLR",
-    "onecycle": "OneCycleLR",
-}
+TORCH_SCHEDULERS = Field(SCHEDULES, "torch_class")
 
-# PyTorch's defaults where the engine's differ (every other ParamSpec default is PyTorch's).
-_TORCH_DEFAULTS: dict[tuple[str, str], Any] = {
-    ("momentum", "momentum"): 0.0,
-    ("nesterov", "momentum"): 0.0,
-    ("cyclic", "cycle_momentum"): True,
-    ("onecycle", "cycle_momentum"): True,
-}
 
-# The Keras 3 counterpart of each optimizer and scheduler, for the menus; None: there is none.
-KERAS_NAMES: dict[str, str | None] = {
-    "sgd": "keras.optimizers.SGD",
-    "momentum": "keras.optimizers.SGD(momentum=...)",
-    "nesterov": "keras.optimizers.SGD(nesterov=True)",
-    "adagrad": "keras.optimizers.Adagrad",
-    "rmsprop": "keras.optimizers.RMSprop",
-    "adam": "keras.optimizers.Adam",
-    "adamw": "keras.optimizers.AdamW",
-    "constant": "a fixed learning_rate",
-    "step": "keras.optimizers.schedules.ExponentialDecay(staircase=True)",
-    "exponential": "keras.optimizers.schedules.ExponentialDecay",
-    "plateau": "keras.callbacks.ReduceLROnPlateau",
-    "cosine": "keras.optimizers.schedules.CosineDecay",
-    "cosine_restarts": "keras.optimizers.schedules.CosineDecayRestarts",
-    "cyclic": None,
-    "onecycle": None,
-}
+class _KerasNames(Mapping):
+    """Every optimizer's and scheduler's Keras 3 counterpart (their entries' keras_name), for
+    the menus; None: there is none."""
+
+    def __getitem__(self, name: str):
+        return (OPTIMIZERS.get(name) or SCHEDULES[name]).keras_name
+
+    def __iter__(self):
+        return iter((*OPTIMIZERS, *SCHEDULES))
+
+    def __len__(self) -> int:
+        return len(OPTIMIZERS) + len(SCHEDULES)
+
+
+KERAS_NAMES = _KerasNames()
 
 _NO_KERAS = {
     "cyclic": "CyclicLR (TensorFlow Addons had tfa.optimizers.CyclicalLearningRate; Addons is "
@@ -165,42 +151,44 @@ def torch_expression(expr: Expr) -> str:
 
 
 def _optimizer_line(config: RunConfig) -> str:
-    name = config.optimizer
-    hyper = resolve_optimizer(name, config.optimizer_params)
+    optimizer = OPTIMIZERS[config.optimizer]
+    if optimizer.torch_class is None:
+        raise ValueError(f"no torch code for the optimizer {optimizer.name!r}: torch.optim has no such class")
+    hyper = config.resolved_optimizer_params
     pairs: list[tuple[str, Any]] = [("lr", config.lr)]
-    for spec in OPTIMIZER_PARAMS[name]:
+    for spec in optimizer.params:
         value = hyper[spec.name]
-        if value != _TORCH_DEFAULTS.get((name, spec.name), spec.default):
+        if value != optimizer.torch_default(spec):
             pairs.append((spec.name, value))
-    if name == "nesterov":
-        pairs.append(("nesterov", True))
-    return f"    optimizer = torch.optim.{TORCH_CLASSES[name]}([params], {_args(pairs)})"
+    pairs += optimizer.torch_args
+    return f"    optimizer = torch.optim.{optimizer.torch_class}([params], {_args(pairs)})"
 
 
 def _scheduler_pairs(config: RunConfig) -> list[tuple[str, Any]]:
     name = config.scheduler
-    p = resolve_schedule(name, config.lr, config.steps, config.scheduler_params)
-    required = {
-        "step": ("step_size",),
-        "exponential": ("gamma",),
-        "cosine": ("T_max",),
-        "cosine_restarts": ("T_0",),
-        "cyclic": ("base_lr", "max_lr", "step_size_up"),
-        "onecycle": ("max_lr",),
-    }.get(name, ())
+    schedule = SCHEDULES[name]
+    p = config.resolved_scheduler_params
+    required = schedule.torch_required
     pairs: list[tuple[str, Any]] = [(key, p[key]) for key in required]
-    if name == "onecycle":
-        pairs.append(("total_steps", config.steps))
+    if schedule.torch_length:
+        pairs.append((schedule.torch_length, config.steps))
     cycling = p.get("cycle_momentum", False)
-    for spec in SCHEDULER_PARAMS[name]:
-        if spec.name in required or (spec.name in ("base_momentum", "max_momentum") and not cycling):
+    momenta = ("cycle_momentum", "base_momentum", "max_momentum")
+    for spec in schedule.params:
+        if spec.name in required or spec.name in momenta:
             continue
         value = p[spec.name]
-        default = _TORCH_DEFAULTS.get((name, spec.name), spec.default)
+        default = schedule.torch_default(spec)
         if name == "cyclic" and spec.name == "step_size_down":
             default = p["step_size_up"]  # torch: None means the same as step_size_up
         if value != default:
             pairs.append((spec.name, value))
+    if "cycle_momentum" in p:
+        # Written out either way: off differs from PyTorch's default, and on, the cycled
+        # momenta replace the optimizer's own, so the reader sees which values it takes.
+        pairs.append(("cycle_momentum", cycling))
+        if cycling:
+            pairs += [(key, p[key]) for key in momenta[1:]]
     return pairs
 
 
@@ -230,19 +218,19 @@ def torch_code(config: RunConfig, formula: str | None = None) -> str:
     A lecturer's own surface (a Surface named "custom") needs its formula text, which the
     Surface does not keep: pass it as formula.
     """
-    problem = problem_of(config.surface)
+    problem = config.problem
     name = surface_name(config.surface)
     steps = config.steps
     start = config.resolved_start
     is_data = isinstance(problem, DataFit) or hasattr(problem, "n")
     n = problem.n if is_data else None
-    batch = config.batch_size if (is_data and config.batch_size and config.batch_size < n) else None
+    batch = config.batch_size  # None: the full batch
     per_epoch = -(-n // batch) if batch else 1
 
     title = getattr(problem, "title", name)
     scheduler_class = TORCH_SCHEDULERS[config.scheduler]
     lines = [
-        f'"""Descent Lab run: {title}; {TORCH_CLASSES[config.optimizer]}, lr {config.lr:g}, '
+        f'"""Descent Lab run: {title}; {OPTIMIZERS[config.optimizer].torch_class}, lr {config.lr:g}, '
         f'{steps} steps, {SCHEDULER_TITLES[config.scheduler]}."""',
         "",
     ]
@@ -294,6 +282,12 @@ def torch_code(config: RunConfig, formula: str | None = None) -> str:
         lines.append(
             f"    scheduler = torch.optim.lr_scheduler.{scheduler_class}(optimizer{args})"
         )
+        if config.resolved_scheduler_params.get("cycle_momentum"):
+            what = "beta1 (betas[0])" if CYCLED_MOMENTUM[config.optimizer] == "betas" else "momentum"
+            lines.append(
+                f"    # cycle_momentum: the scheduler sets the optimizer's {what} before every "
+                "step, from max_momentum (lowest rate) to base_momentum (highest rate)"
+            )
     lines += ["    trajectory = [params.tolist()]", f"    for step in range({steps}):"]
     if batch:
         lines += [
@@ -367,7 +361,7 @@ _KERAS_OPTIMIZER_NOTES: dict[str, list[str]] = {
 
 def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
     name = config.optimizer
-    hyper = resolve_optimizer(name, config.optimizer_params)
+    hyper = config.resolved_optimizer_params
     notes = list(_KERAS_OPTIMIZER_NOTES.get(name, []))
     args = [f"learning_rate={rate}"]
     decay = hyper.get("weight_decay", 0.0)
@@ -399,19 +393,22 @@ def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
         if hyper["centered"]:
             args.append("centered=True")
         keras_class = "RMSprop"
-    else:
+    elif name in ("adam", "adamw"):
         beta1, beta2 = hyper["betas"]
         args += [f"beta_1={_num(beta1)}", f"beta_2={_num(beta2)}", f"epsilon={_num(hyper['eps'])}"]
         if hyper["amsgrad"]:
             args.append("amsgrad=True")
         keras_class = "Adam" if name == "adam" else "AdamW"
+    else:  # an optimizer without a translation here: say so rather than guess
+        notes.append(f"# No Keras equivalent: {OPTIMIZERS[name].title}. This script uses plain SGD.")
+        return notes, f"optimizer = keras.optimizers.SGD({args[0]})"
     if name == "adamw":
         args.append(f"weight_decay={_num(decay)}")
     elif decay != 0:
         args.append(f"weight_decay={_num(decay)}")
         notes.append(
             "# Keras weight_decay is decoupled (p -= lr * wd * p after the step); PyTorch's "
-            f"{TORCH_CLASSES[name]} adds wd * p to the gradient (L2): different numbers."
+            f"{OPTIMIZERS[name].torch_class} adds wd * p to the gradient (L2): different numbers."
         )
     return notes, f"optimizer = keras.optimizers.{keras_class}({', '.join(args)})"
 
@@ -420,7 +417,7 @@ def _keras_schedule(config: RunConfig) -> tuple[list[str], str]:
     """(lines defining the rate, the expression passed as learning_rate)."""
     name = config.scheduler
     lr = _num(config.lr)
-    p = resolve_schedule(name, config.lr, config.steps, config.scheduler_params)
+    p = config.resolved_scheduler_params
     schedules = "keras.optimizers.schedules"
     if name in ("constant", "plateau"):
         return [], lr
@@ -459,8 +456,6 @@ def _keras_schedule(config: RunConfig) -> tuple[list[str], str]:
 def keras_code(config: RunConfig, formula: str | None = None) -> str:
     """The Keras 3 (TensorFlow backend) version of config's run, with its differences noted."""
     torch_text = torch_code(config, formula)
-    problem = problem_of(config.surface)
-    is_data = hasattr(problem, "n")
     schedule_lines, rate = _keras_schedule(config)
     notes, optimizer = _keras_optimizer(config, rate)
     start = config.resolved_start
@@ -477,7 +472,7 @@ def keras_code(config: RunConfig, formula: str | None = None) -> str:
     lines += loss
     lines += ["", *schedule_lines, *notes, optimizer]
     if config.scheduler == "plateau":
-        p = resolve_schedule("plateau", config.lr, config.steps, config.scheduler_params)
+        p = config.resolved_scheduler_params
         if p["threshold_mode"] == "rel":
             lines.append(
                 "# Keras min_delta is absolute (loss < best - min_delta); PyTorch's default "
@@ -498,7 +493,7 @@ def keras_code(config: RunConfig, formula: str | None = None) -> str:
         "trajectory = [params.numpy().tolist()]",
         f"for step in range({config.steps}):",
     ]
-    if is_data and config.batch_size and config.batch_size < problem.n:
+    if config.batch_size is not None:
         lines.append(
             "    # Mini-batches: take them from tf.random.shuffle as the PyTorch version does "
             "with torch.randperm; here every step uses the full data."
@@ -544,7 +539,7 @@ def config_record(config: RunConfig, formula: str | None = None) -> dict[str, An
     """config as JSON-safe data (a custom surface as its formula text and window)."""
     record = config.as_dict()
     if record["surface"] == "custom":
-        record["surface"] = {"formula": formula, "window": [list(b) for b in problem_of(config.surface).window]}
+        record["surface"] = {"formula": formula, "window": [list(b) for b in config.problem.window]}
     return record
 
 

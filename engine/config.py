@@ -1,9 +1,13 @@
-"""RunConfig: everything that defines one descent run, validated up front."""
+"""RunConfig: everything that defines one descent run, checked once, with what the check resolved.
+
+A RunConfig is checked as it is made (and again by `replace`); it keeps what the check found,
+so the engine reads it instead of working it out again: the problem and its loss surface as
+normalized, every optimizer hyperparameter and scheduler parameter with its default filled in,
+and the batch size in one spelling (None: the full batch).
+"""
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -12,16 +16,9 @@ from engine import limits
 from engine.catalog import SURFACES, problem_of, surface_name
 from engine.datafit import DataFit
 from engine.optimizers import resolve_optimizer
-from engine.schedules import resolve_schedule
+from engine.params import SettingError, check_integer, check_number, hashable, read_only, refused
+from engine.schedules import check_cycled_momentum, resolve_schedule
 from engine.surfaces import Surface
-
-
-def _frozen(mapping: Any, name: str) -> MappingProxyType:
-    if mapping is None:
-        return MappingProxyType({})
-    if not isinstance(mapping, dict | MappingProxyType):
-        raise ValueError(f"{name} = {mapping!r} is not allowed: expected a mapping of names to values")
-    return MappingProxyType(dict(mapping))
 
 
 @dataclass(frozen=True)
@@ -32,13 +29,16 @@ class RunConfig:
     optimizer, optimizer_params: PyTorch's optimizer, argument names and defaults.
     lr: the (base) learning rate, in [LR_MIN, LR_MAX].
     scheduler, scheduler_params: PyTorch's lr_scheduler, counted in iterations.
-    batch_size: None for the full batch; on linreg an integer in [1, n] (n means full batch).
+    batch_size: None for the full batch; on linreg an integer in [1, n]. n is stored as None,
+    the one spelling of the full batch.
     normalization: "none", "standard" or "minmax" scaling of linreg's feature.
     steps: number of iterations (parameter updates).
     start: (x, y), or None for the surface's default start.
     seed: shuffles the mini-batches.
-    Every field is checked on construction: a bad value raises ValueError naming the field,
-    the value and what is allowed.
+    Checking resolves the rest of the run, kept for the engine to read: problem and
+    loss_surface, resolved_optimizer_params and resolved_scheduler_params, resolved_start.
+    Every field is checked on construction: a bad value raises SettingError (a ValueError)
+    naming the field, the value and what is allowed.
     """
 
     surface: str = "bowl"
@@ -57,60 +57,105 @@ class RunConfig:
         set_ = object.__setattr__
         is_name = isinstance(self.surface, str) and self.surface in SURFACES
         if not is_name and not isinstance(self.surface, Surface | DataFit):
-            raise ValueError(
-                f"surface = {self.surface!r} is not allowed: expected one of {', '.join(SURFACES)}"
-                " (or a Surface / DataFit object)"
+            names = ", ".join(SURFACES)
+            raise SettingError(
+                f"surface = {self.surface!r} is not allowed: expected one of {names}"
+                " (or a Surface / DataFit object)",
+                "surface",
+                f"one of {names}",
             )
-        set_(self, "lr", _number(self.lr, "lr", limits.LR_MIN, limits.LR_MAX))
-        set_(self, "steps", _integer(self.steps, "steps", limits.STEPS_MIN, limits.STEPS_MAX))
-        set_(self, "seed", _integer(self.seed, "seed", limits.SEED_MIN, limits.SEED_MAX))
-        set_(self, "optimizer_params", _frozen(self.optimizer_params, "optimizer_params"))
-        set_(self, "scheduler_params", _frozen(self.scheduler_params, "scheduler_params"))
+        set_(self, "lr", check_number(self.lr, "lr", limits.LR_MIN, limits.LR_MAX))
+        set_(self, "steps", check_integer(self.steps, "steps", limits.STEPS_MIN, limits.STEPS_MAX))
+        set_(self, "seed", check_integer(self.seed, "seed", limits.SEED_MIN, limits.SEED_MAX))
+        set_(self, "optimizer_params", read_only(self.optimizer_params, "optimizer_params"))
+        set_(self, "scheduler_params", read_only(self.scheduler_params, "scheduler_params"))
         if self.normalization not in limits.NORMALIZATIONS:
-            raise ValueError(
-                f"normalization = {self.normalization!r} is not allowed: expected one of "
-                + ", ".join(limits.NORMALIZATIONS)
-            )
+            raise refused("normalization", self.normalization, "one of " + ", ".join(limits.NORMALIZATIONS))
         problem = problem_of(self.surface)
-        surface = problem.surface(self.normalization)  # raises for scaling an analytic surface
-        self._check_batch_size(surface)
+        try:
+            surface = problem.surface(self.normalization)
+        except ValueError as error:  # scaling an analytic surface, or one already scaled
+            raise SettingError(str(error), "normalization", "'none'") from None
+        set_(self, "_problem", problem)
+        set_(self, "_loss_surface", surface)
+        set_(self, "batch_size", self._checked_batch_size(surface))
         if self.start is not None:
             set_(self, "start", self._checked_start(surface))
-        resolve_optimizer(self.optimizer, self.optimizer_params)
-        resolve_schedule(self.scheduler, self.lr, self.steps, self.scheduler_params)
+        optimizer = resolve_optimizer(self.optimizer, self.optimizer_params)
+        schedule = resolve_schedule(self.scheduler, self.lr, self.steps, self.scheduler_params)
+        check_cycled_momentum(self.scheduler, self.optimizer, schedule)
+        set_(self, "_optimizer_settings", MappingProxyType(optimizer))
+        set_(self, "_scheduler_settings", MappingProxyType(schedule))
+        # The parameters given keep their checked values ("0.8, 0.99" -> (0.8, 0.99)); a None
+        # (the default) is dropped: equal runs compare equal however they were typed.
+        for name, resolved in (("optimizer_params", optimizer), ("scheduler_params", schedule)):
+            given = getattr(self, name)
+            set_(self, name, MappingProxyType({k: resolved[k] for k, v in given.items() if v is not None}))
 
-    def _check_batch_size(self, surface) -> None:
+    def _checked_batch_size(self, surface) -> int | None:
+        """None for the full batch, the one spelling of it: a batch of all n points is None."""
         if self.batch_size is None:
-            return
+            return None
         n = getattr(surface, "n", None)
         if n is None:
-            raise ValueError(
+            raise SettingError(
                 f"batch_size = {self.batch_size!r} is not allowed: {self.surface} has no data "
-                "to split into batches, so only the full batch (None) applies"
+                "to split into batches, so only the full batch (None) applies",
+                "batch_size",
+                "the full batch (None)",
             )
-        object.__setattr__(self, "batch_size", _integer(self.batch_size, "batch_size", 1, n))
+        size = check_integer(self.batch_size, "batch_size", 1, n)
+        return None if size == n else size
 
     def _checked_start(self, surface) -> tuple[float, float]:
         try:
             x, y = self.start
         except (TypeError, ValueError):
-            raise ValueError(f"start = {self.start!r} is not allowed: expected two numbers (x, y)") from None
+            raise SettingError(
+                f"start = {self.start!r} is not allowed: expected two numbers (x, y)", "start", "two numbers (x, y)"
+            ) from None
         point = []
         for value, (low, high), name in zip((x, y), surface.window, surface.param_names, strict=True):
             span = (high - low) * limits.START_MARGIN
-            point.append(_number(value, f"start {name}", low - span, high + span))
+            try:
+                point.append(check_number(value, f"start {name}", low - span, high + span))
+            except SettingError as error:
+                error.field = "start"  # the message names the coordinate, the field is the start
+                raise
         return (point[0], point[1])
+
+    @property
+    def problem(self) -> Surface | DataFit:
+        """What the run descends: the analytic surface, or the data-fit problem (engine.catalog)."""
+        return self._problem
+
+    @property
+    def loss_surface(self):
+        """The loss surface the run descends: the problem as normalized (a Surface or FitSurface)."""
+        return self._loss_surface
 
     @property
     def resolved_start(self) -> tuple[float, float]:
         if self.start is not None:
             return self.start
-        return problem_of(self.surface).surface(self.normalization).default_start
+        return self._loss_surface.default_start
+
+    @property
+    def resolved_optimizer_params(self) -> MappingProxyType:
+        """Every hyperparameter of the optimizer, PyTorch's default where none was given
+        (engine.optimizers.resolve_optimizer): what the update reads."""
+        return self._optimizer_settings
+
+    @property
+    def resolved_scheduler_params(self) -> MappingProxyType:
+        """Every parameter of the scheduler, derived defaults filled in
+        (engine.schedules.resolve_schedule): what the schedule reads."""
+        return self._scheduler_settings
 
     def __hash__(self) -> int:
         # The parameter mappings are read-only views, which Python does not hash: hash
         # their items instead, so equal configs hash equal and can key a cache.
-        return hash(tuple(_hashable(getattr(self, name)) for name in self.__dataclass_fields__))
+        return hash(tuple(hashable(getattr(self, name)) for name in self.__dataclass_fields__))
 
     def as_dict(self) -> dict[str, Any]:
         """The config as plain JSON data: a surface by its name, tuples as lists (Stores, URLs,
@@ -134,33 +179,3 @@ class RunConfig:
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
         values.update(changes)
         return RunConfig(**values)
-
-
-def _number(value: Any, name: str, low: float, high: float) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        try:
-            number = float(value)
-        except OverflowError:  # an integer too large for a float (JSON allows any size)
-            number = math.inf
-        ok = math.isfinite(number) and low <= number <= high
-    if not ok:
-        raise ValueError(f"{name} = {value!r} is not allowed: expected a number in [{low:g}, {high:g}]")
-    return number
-
-
-def _integer(value: Any, name: str, low: int, high: int) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok and isinstance(value, float) and value.is_integer():
-        ok = True
-    if not (ok and low <= value <= high):
-        raise ValueError(f"{name} = {value!r} is not allowed: expected an integer in [{low}, {high}]")
-    return int(value)
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, dict | MappingProxyType):
-        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_hashable(item) for item in value)
-    return value

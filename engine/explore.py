@@ -25,7 +25,12 @@ normalization). There plain gradient descent is stable iff lr < 2/λmax (`stabil
 and heavy-ball momentum iff lr λ < 2(1 + μ) for every eigenvalue λ (Goh, "Why Momentum Really
 Works", Distill 2017). PyTorch's form buf = μ buf + g, p -= lr buf is heavy ball in other
 variables (v = lr buf), so it shares that region; Nesterov's look-ahead step shrinks it to
-lr λ < 2(1 + μ)/(1 + 2μ). The tests check both against simulated cells.
+lr λ < 2(1 + μ)/(1 + 2μ). L2 weight decay wd (SGD's) makes the loss L + ½ wd |θ|², whose
+curvatures are λ + wd, so the optimizer's limit uses λmax + wd. The tests check each against
+simulated cells.
+
+Length: two explorers (the learning-rate finder and the stability map) share the
+run-at-many-settings machinery and the stability limits they draw; each is about half.
 """
 
 from __future__ import annotations
@@ -40,10 +45,10 @@ from typing import Any
 import numpy as np
 
 from engine import limits
-from engine.catalog import problem_of
 from engine.config import RunConfig
-from engine.optimizers import OPTIMIZER_PARAMS, resolve_optimizer
-from engine.schedules import MAX_PERIOD, MAX_RATE, SCHEDULER_PARAMS, resolve_schedule
+from engine.optimizers import OPTIMIZER_PARAMS
+from engine.params import SettingError, check_integer, refused
+from engine.schedules import MAX_PERIOD, MAX_RATE, SCHEDULER_PARAMS
 from engine.simulate import simulate_many
 from engine.trajectory import Trajectory
 
@@ -66,9 +71,14 @@ QUADRATIC_RTOL = 1e-9
 
 # Scheduler parameters that replace the optimizer's rate: the rate axis already sweeps them.
 _RATE_AXIS = {("cyclic", "base_lr"), ("onecycle", "max_lr")}
-_MOMENTUM_OPTIMIZERS = tuple(
-    name for name, specs in OPTIMIZER_PARAMS.items() if any(s.name == "momentum" for s in specs)
-)
+
+
+def _momentum_optimizers() -> tuple[str, ...]:
+    """The optimizers with a momentum parameter (read from the registry each time, so an
+    optimizer registered later counts)."""
+    return tuple(
+        name for name, specs in OPTIMIZER_PARAMS.items() if any(s.name == "momentum" for s in specs)
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -194,7 +204,7 @@ def lr_finder(config: RunConfig, n: int = LR_FINDER_RATES) -> LrSweep:
     n = _grid_size(n, "n")
     rates = _log_grid(limits.LR_MIN, limits.LR_MAX, n)
     runs = simulate_many([at_rate(config, float(rate)) for rate in rates])
-    surface = _surface(config)
+    surface = config.loss_surface
     final_loss, diverged, diverged_at = _ends(runs, surface, config)
     outcome = np.array([run.outcome for run in runs])
     lam = lambda_max(surface)
@@ -257,24 +267,24 @@ def second_settings(config: RunConfig) -> list[str]:
     onecycle's max_lr, which the rate axis already sweeps).
     """
     names = []
-    if config.optimizer in _MOMENTUM_OPTIMIZERS:
+    # A schedule that cycles the momentum replaces the optimizer's own (a flat map): its
+    # base_momentum and max_momentum are swept instead, and only then.
+    cycling = bool(config.resolved_scheduler_params.get("cycle_momentum"))
+    if config.optimizer in _momentum_optimizers() and not cycling:
         names.append("momentum")
-    if config.optimizer == "adam":
+    if config.optimizer == "adam" and not cycling:
         names.append("beta1")
-    if getattr(_surface(config), "n", None) is not None:
+    if getattr(config.loss_surface, "n", None) is not None:
         names.append("batch_size")
     for spec in SCHEDULER_PARAMS[config.scheduler]:
         if spec.kind in ("float", "int") and (config.scheduler, spec.name) not in _RATE_AXIS:
-            if spec.name not in _CYCLED_MOMENTA:
+            if spec.name not in _CYCLED_MOMENTA or cycling:
                 names.append(spec.name)
     return names
 
 
-# The momenta a cyclic schedule would cycle: not simulated (engine.simulate.check_simulated).
+# The momenta a schedule cycles: a second setting only with cycle_momentum on.
 _CYCLED_MOMENTA = ("base_momentum", "max_momentum")
-
-
-SECOND_SETTINGS_FOR = second_settings
 
 
 def stability_map(
@@ -337,7 +347,7 @@ def stability_map(
     if not cells:
         raise refusal or ValueError("the stability map has no cell to run")
     runs = simulate_many(cells)
-    surface = _surface(config)
+    surface = config.loss_surface
     final_loss, _, _ = _ends(runs, surface, base)
     outcome_grid = np.full((len(values), n), None, dtype=object)
     loss_grid = np.full((len(values), n), np.nan)
@@ -369,13 +379,11 @@ def current_setting(config: RunConfig, second: str) -> float | int:
     """config's own value of a second setting (its default filled in), to mark on a map."""
     _check_second(config, second)
     if second == "batch_size":
-        return config.batch_size if config.batch_size is not None else _surface(config).n
+        return config.batch_size if config.batch_size is not None else config.loss_surface.n
     if second in ("momentum", "beta1"):
-        resolved = resolve_optimizer(config.optimizer, config.optimizer_params)
+        resolved = config.resolved_optimizer_params
         return resolved["betas"][0] if second == "beta1" else resolved["momentum"]
-    return resolve_schedule(config.scheduler, config.lr, config.steps, config.scheduler_params)[
-        second
-    ]
+    return config.resolved_scheduler_params[second]
 
 
 def at_rate(config: RunConfig, rate: float, fixed: str | None = None) -> RunConfig:
@@ -407,7 +415,7 @@ def _second_changes(config: RunConfig, second: str, value: Any) -> dict[str, Any
     if second == "momentum":
         return {"optimizer_params": {**config.optimizer_params, "momentum": float(value)}}
     if second == "beta1":
-        beta2 = resolve_optimizer(config.optimizer, config.optimizer_params)["betas"][1]
+        beta2 = config.resolved_optimizer_params["betas"][1]
         return {"optimizer_params": {**config.optimizer_params, "betas": (float(value), beta2)}}
     spec = _scheduler_spec(config, second)
     value = int(value) if spec.kind == "int" else float(value)
@@ -442,14 +450,17 @@ def lambda_max(surface) -> float | None:
 
 
 def critical_rate(config: RunConfig, lam: float | None) -> float | None:
-    """The rate past which config's optimizer diverges on a quadratic with top curvature lam,
-    for a constant rate on the full batch; None where no closed form applies (LrSweep)."""
+    """The rate past which config's optimizer diverges on a quadratic with top curvature lam
+    (the surface's; L2 weight decay adds to it), for a constant rate on the full batch; None
+    where no closed form applies (LrSweep)."""
     if lam is None or config.scheduler != "constant":
         return None
-    surface = _surface(config)
-    if config.batch_size is not None and config.batch_size < getattr(surface, "n", 0):
+    if config.batch_size is not None:  # mini-batches: no closed form
         return None
-    hyper = resolve_optimizer(config.optimizer, config.optimizer_params)
+    hyper = config.resolved_optimizer_params
+    # L2 weight decay (SGD's kind) adds weight_decay to every curvature: g + wd θ is the
+    # gradient of the loss + ½ wd |θ|², whose Hessian is A + wd I.
+    lam = lam + hyper.get("weight_decay", 0.0)
     if config.optimizer == "sgd":
         return 2.0 / lam
     if config.optimizer == "momentum":
@@ -465,16 +476,10 @@ def critical_rate(config: RunConfig, lam: float | None) -> float | None:
 # ------------------------------------------------------------------------- internals
 
 
-def _surface(config: RunConfig):
-    return problem_of(config.surface).surface(config.normalization)
-
-
 def _grid_size(value: Any, name: str, low: int = 2, high: int = MAX_GRID) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(
-            f"{name} = {value!r} is not allowed: expected an integer in [{low}, {high}]"
-        )
-    return value
+    if not isinstance(value, int):  # a float such as 40.0 is refused: a grid counts cells
+        raise refused(name, value, f"an integer in [{low}, {high}]")
+    return check_integer(value, name, low, high)
 
 
 def _rate_range(lr_range: Any) -> tuple[float, float]:
@@ -483,9 +488,10 @@ def _rate_range(lr_range: Any) -> tuple[float, float]:
     except (TypeError, ValueError):
         low = high = math.nan
     if not (limits.LR_MIN <= low < high <= limits.LR_MAX):
-        raise ValueError(
-            f"lr_range = {lr_range!r} is not allowed: expected (low, high) with "
-            f"{limits.LR_MIN:g} <= low < high <= {limits.LR_MAX:g}"
+        raise refused(
+            "lr_range",
+            lr_range,
+            f"(low, high) with {limits.LR_MIN:g} <= low < high <= {limits.LR_MAX:g}",
         )
     return low, high
 
@@ -515,14 +521,18 @@ def _second_values(config: RunConfig, second: str, m: int) -> tuple[np.ndarray, 
         low = MOMENTUM_MAX / m if config.optimizer == "nesterov" and second == "momentum" else 0.0
         return np.linspace(low, MOMENTUM_MAX, m), False
     if second == "batch_size":
-        n = _surface(config).n
+        n = config.loss_surface.n
         sizes = [2**k for k in range(n.bit_length()) if 2**k < n] + [n]
         return np.array(sizes), True
     spec = _scheduler_spec(config, second)
     if spec.kind == "float" and spec.high == MAX_RATE:
         return _log_grid(limits.LR_MIN, limits.LR_MAX, m), True
     if spec.low is None or spec.high is None:
-        raise ValueError(f"{config.scheduler}.{second} has no bounded range to map")
+        raise SettingError(
+            f"{config.scheduler}.{second} has no bounded range to map",
+            "second",
+            "a setting with a bounded range",
+        )
     low, high = float(spec.low), float(spec.high)
     if spec.kind == "int":
         if spec.high == MAX_PERIOD:
@@ -546,7 +556,7 @@ def _second_values(config: RunConfig, second: str, m: int) -> tuple[np.ndarray, 
 
 
 def _check_second(config: RunConfig, second: Any) -> None:
-    """ValueError saying why a second setting does not apply to config."""
+    """SettingError (field "second") saying why a second setting does not apply to config."""
     choices = second_settings(config)
     if second in choices:
         return
@@ -559,36 +569,47 @@ def _check_second(config: RunConfig, second: Any) -> None:
         )
     )
     if second == "batch_size":
-        raise ValueError(
+        raise _not_second(
+            choices,
             f"batch_size applies to the data-fit problem only: {config.surface} has no data to "
-            f"split into batches; {offer}"
+            f"split into batches; {offer}",
         )
     if second == "momentum":
-        raise ValueError(
+        raise _not_second(
+            choices,
             f"momentum applies to optimizers with a momentum parameter "
-            f"({', '.join(_MOMENTUM_OPTIMIZERS)}): {config.optimizer} has none; {offer}"
+            f"({', '.join(_momentum_optimizers())}): {config.optimizer} has none; {offer}",
         )
     if second == "beta1":
-        raise ValueError(
-            f"beta1 (Adam's first beta) applies to adam only, not {config.optimizer}; {offer}"
+        raise _not_second(
+            choices,
+            f"beta1 (Adam's first beta) applies to adam only, not {config.optimizer}; {offer}",
         )
     if (config.scheduler, second) in _RATE_AXIS:
-        raise ValueError(
+        raise _not_second(
+            choices,
             f"{second} replaces the learning rate of the {config.scheduler} scheduler, so the "
-            f"learning-rate axis already sweeps it; {offer}"
+            f"learning-rate axis already sweeps it; {offer}",
         )
     own = {spec.name: spec for spec in SCHEDULER_PARAMS[config.scheduler]}
     if second in own:
-        raise ValueError(
+        raise _not_second(
+            choices,
             f"{config.scheduler}.{second} is a {own[second].kind} setting, not a number to "
-            f"sweep; {offer}"
+            f"sweep; {offer}",
         )
     owners = [
         name for name, specs in SCHEDULER_PARAMS.items() if any(s.name == second for s in specs)
     ]
     if owners:
-        raise ValueError(
+        raise _not_second(
+            choices,
             f"{second} is a parameter of the {' / '.join(owners)} scheduler, not of "
-            f"{config.scheduler}; {offer}"
+            f"{config.scheduler}; {offer}",
         )
-    raise ValueError(f"unknown second setting {second!r}: {offer}")
+    raise _not_second(choices, f"unknown second setting {second!r}: {offer}")
+
+
+def _not_second(choices: list[str], message: str) -> SettingError:
+    allowed = "one of " + ", ".join(choices) if choices else "this run has no second setting to map"
+    return SettingError(message, "second", allowed)

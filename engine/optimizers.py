@@ -1,5 +1,10 @@
 """The optimizers of torch.optim, rewritten in NumPy for many runs at once.
 
+Each optimizer is one entry of `OPTIMIZERS` (a frozen `Optimizer`: title, parameters,
+init/update, torch class, what a cyclic schedule cycles, Keras name); OPTIMIZER_NAMES,
+OPTIMIZER_TITLES, OPTIMIZER_PARAMS, TORCH_CLASSES and CYCLED_MOMENTUM are views of it, so
+adding an optimizer is adding one entry (and its update rule).
+
 An optimizer is an ``init`` / ``update`` pair over plain state, in the style of optax:
 
     state = opt.init(params, hyper)                      # params: (R, 2) array
@@ -28,6 +33,9 @@ same numbers.
 
 ``update`` never writes into the arrays of the state it is given: it returns a new
 state (a dict of arrays plus the integer ``step``, the number of updates done).
+
+Length: the registry of seven optimizers, each an entry with its parameter specs and
+PyTorch's update rule in NumPy; one file, so adding one is one entry here.
 """
 
 from __future__ import annotations
@@ -38,43 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.params import ParamSpec, check_params
-
-OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-
-OPTIMIZER_TITLES: dict[str, str] = {
-    "sgd": "SGD (plain gradient descent)",
-    "momentum": "SGD with momentum",
-    "nesterov": "SGD with Nesterov momentum",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-    "adamw": "AdamW (Adam with decoupled weight decay)",
-}
-
-# The torch.optim class behind each optimizer (momentum and Nesterov are options of SGD).
-TORCH_CLASSES: dict[str, str] = {
-    "sgd": "SGD",
-    "momentum": "SGD",
-    "nesterov": "SGD",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-    "adamw": "AdamW",
-}
-
-# What CyclicLR and OneCycleLR cycle when cycle_momentum is on: the hyperparameter named
-# "momentum" (every torch SGD has one, 0 or not, and RMSprop) or beta1 of "betas" (Adam,
-# AdamW). None: PyTorch raises, the optimizer has neither (Adagrad).
-CYCLED_MOMENTUM: dict[str, str | None] = {
-    "sgd": "momentum",
-    "momentum": "momentum",
-    "nesterov": "momentum",
-    "adagrad": None,
-    "rmsprop": "momentum",
-    "adam": "betas",
-    "adamw": "betas",
-}
+from engine.params import ParamSpec, SettingError, check_params
+from engine.registry import Field, Names
 
 
 def _momentum_spec(default: float, help_text: str, *, zero_ok: bool = True) -> ParamSpec:
@@ -141,121 +114,182 @@ _ADAM_SPECS: tuple[ParamSpec, ...] = (
     ),
 )
 
-OPTIMIZER_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
-    "sgd": (_L2,),
-    "momentum": (
-        _momentum_spec(0.9, _SGD_MOMENTUM_HELP),
-        ParamSpec(
-            "dampening",
-            "float",
-            0.0,
-            low=0.0,
-            high=1.0,
-            help="Share of each new gradient held back when it is added to the velocity; "
-            "0 adds the whole gradient. (Not applied on the very first step.)",
-        ),
-        _L2,
+_MOMENTUM_SPECS: tuple[ParamSpec, ...] = (
+    _momentum_spec(0.9, _SGD_MOMENTUM_HELP),
+    ParamSpec(
+        "dampening",
+        "float",
+        0.0,
+        low=0.0,
+        high=1.0,
+        help="Share of each new gradient held back when it is added to the velocity; "
+        "0 adds the whole gradient. (Not applied on the very first step.)",
     ),
-    "nesterov": (
-        _momentum_spec(
-            0.9,
-            _SGD_MOMENTUM_HELP + " Nesterov looks ahead along the velocity before stepping, "
-            "so it needs a momentum above 0: PyTorch's SGD refuses nesterov=True with "
-            "momentum 0 (choose sgd for no momentum).",
-            zero_ok=False,
-        ),
-        _L2,
+    _L2,
+)
+
+_NESTEROV_SPECS: tuple[ParamSpec, ...] = (
+    _momentum_spec(
+        0.9,
+        _SGD_MOMENTUM_HELP + " Nesterov looks ahead along the velocity before stepping, "
+        "so it needs a momentum above 0: PyTorch's SGD refuses nesterov=True with "
+        "momentum 0 (choose sgd for no momentum).",
+        zero_ok=False,
     ),
-    "adagrad": (
-        ParamSpec(
-            "lr_decay",
-            "float",
-            0.0,
-            low=0.0,
-            help="Shrinks the learning rate as training goes on: "
-            "step t uses lr / (1 + (t - 1) * lr_decay).",
-        ),
-        ParamSpec(
-            "initial_accumulator_value",
-            "float",
-            0.0,
-            low=0.0,
-            help="Starting value of each coordinate's running sum of squared gradients; "
-            "a larger start makes the first steps smaller.",
-        ),
-        _eps_spec(1e-10),
-        _L2,
+    _L2,
+)
+
+_ADAGRAD_SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec(
+        "lr_decay",
+        "float",
+        0.0,
+        low=0.0,
+        help="Shrinks the learning rate as training goes on: "
+        "step t uses lr / (1 + (t - 1) * lr_decay).",
     ),
-    "rmsprop": (
-        ParamSpec(
-            "alpha",
-            "float",
-            0.99,
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            help="Memory of the running average of squared gradients: "
-            "closer to 1 remembers longer, 0 uses only the current gradient.",
-        ),
-        _eps_spec(1e-8),
-        _momentum_spec(
-            0.0,
-            "Velocity carried over between steps, on top of the rescaled step; 0 turns it off.",
-        ),
-        ParamSpec(
-            "centered",
-            "bool",
-            False,
-            help="Divide by the gradient's running variance (its mean square minus its "
-            "squared mean) instead of its plain mean square.",
-        ),
-        _L2,
+    ParamSpec(
+        "initial_accumulator_value",
+        "float",
+        0.0,
+        low=0.0,
+        help="Starting value of each coordinate's running sum of squared gradients; "
+        "a larger start makes the first steps smaller.",
     ),
-    "adam": (*_ADAM_SPECS, _L2),
-    "adamw": (
-        *_ADAM_SPECS,
-        _weight_decay_spec(
-            1e-2,
-            "Decoupled weight decay: every step first shrinks each parameter by the factor "
-            "1 - lr * weight_decay, apart from the gradient. PyTorch's AdamW default is 0.01.",
-        ),
+    _eps_spec(1e-10),
+    _L2,
+)
+
+_RMSPROP_SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec(
+        "alpha",
+        "float",
+        0.99,
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        help="Memory of the running average of squared gradients: "
+        "closer to 1 remembers longer, 0 uses only the current gradient.",
     ),
-}
+    _eps_spec(1e-8),
+    _momentum_spec(
+        0.0,
+        "Velocity carried over between steps, on top of the rescaled step; 0 turns it off.",
+    ),
+    ParamSpec(
+        "centered",
+        "bool",
+        False,
+        help="Divide by the gradient's running variance (its mean square minus its "
+        "squared mean) instead of its plain mean square.",
+    ),
+    _L2,
+)
+
+_ADAMW_DECAY = _weight_decay_spec(
+    1e-2,
+    "Decoupled weight decay: every step first shrinks each parameter by the factor "
+    "1 - lr * weight_decay, apart from the gradient. PyTorch's AdamW default is 0.01.",
+)
 
 
-def _unknown_optimizer(name: Any) -> ValueError:
-    return ValueError(
-        f"unknown optimizer {name!r}: the optimizers are {', '.join(OPTIMIZER_NAMES)}"
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer: everything the engine, the dashboard and the generated code know of it.
+
+    name, title: its key and its label in the menus.
+    params: its hyperparameters, PyTorch's names, with Descent Lab's defaults.
+    init(params, hyper) -> state; update(grads, state, lr, hyper) -> (updates, new_state),
+      new params = params + updates (the module docstring).
+    torch_class: the torch.optim class behind it (None: torch has none, no code is written);
+      torch_args: arguments the generated code
+      always passes (nesterov=True); torch_defaults: PyTorch's default of a parameter where
+      Descent Lab's differs (momentum: 0 in torch's SGD), so the code writes it out.
+    cycled_momentum: what CyclicLR and OneCycleLR cycle when cycle_momentum is on: the
+      hyperparameter "momentum" (every torch SGD has one, 0 or not, and RMSprop), beta1 of
+      "betas" (Adam, AdamW), or None: the optimizer has neither and PyTorch refuses (Adagrad).
+    keras_name: the Keras 3 counterpart, for the menus; None when there is none.
+    """
+
+    name: str
+    title: str
+    params: tuple[ParamSpec, ...]
+    init: Callable[[np.ndarray, Mapping[str, Any]], dict[str, Any]]
+    update: Callable[..., tuple[np.ndarray, dict[str, Any]]]
+    torch_class: str | None
+    cycled_momentum: str | None
+    keras_name: str | None = None
+    torch_args: tuple[tuple[str, Any], ...] = ()
+    torch_defaults: tuple[tuple[str, Any], ...] = ()
+
+    def torch_default(self, spec: ParamSpec) -> Any:
+        """PyTorch's default for one of params."""
+        return dict(self.torch_defaults).get(spec.name, spec.default)
+
+
+def _unknown_optimizer(name: Any) -> SettingError:
+    names = ", ".join(OPTIMIZERS)
+    return SettingError(
+        f"unknown optimizer {name!r}: the optimizers are {names}", "optimizer", f"one of {names}"
     )
+
+
+def get_optimizer(name: Any) -> Optimizer:
+    """The optimizer called name, or SettingError listing the known ones."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise _unknown_optimizer(name)
+    return OPTIMIZERS[name]
 
 
 def resolve_optimizer(name: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validate an optimizer's hyperparameters and fill in PyTorch's defaults.
 
-    Raises ValueError naming an unknown optimizer or parameter (and listing the known
+    Raises SettingError naming an unknown optimizer or parameter (and listing the known
     ones), or a value outside its range. Returns the complete dict of Python scalars
     (``betas`` a tuple of two floats). Nesterov's momentum range excludes 0, which
     torch.optim.SGD refuses ("Nesterov momentum requires a momentum").
     """
-    if not isinstance(name, str) or name not in OPTIMIZER_PARAMS:
-        raise _unknown_optimizer(name)
-    specs = OPTIMIZER_PARAMS[name]
-    checked = check_params(dict(params or {}), specs, name)
+    specs = get_optimizer(name).params
+    given = dict(params or {})
+    try:
+        checked = check_params(given, specs, name)
+    except SettingError as error:
+        if error.field == "nesterov.momentum" and given.get("momentum") == 0:
+            raise SettingError(
+                f"{error}, since Nesterov's look-ahead needs a momentum: PyTorch's SGD raises "
+                f'"{NESTEROV_WITHOUT_MOMENTUM}" for nesterov=True with momentum 0 (choose sgd '
+                "for no momentum)",
+                error.field,
+                error.allowed,
+            ) from None
+        raise
     return {spec.name: checked.get(spec.name, spec.default) for spec in specs}
 
 
+# torch.optim.SGD's words (torch 2.13), for nesterov=True with momentum 0.
+NESTEROV_WITHOUT_MOMENTUM = "Nesterov momentum requires a momentum and zero dampening"
+
+
 def stack_hyper(name: str, per_run: Sequence[Mapping[str, Any] | None]) -> dict[str, Any]:
-    """Resolve each run's hyperparameters and merge them into one dict for `update`.
+    """Resolve each run's hyperparameters and merge them into one dict for `update`
+    (`merge_hyper`)."""
+    if not per_run:
+        raise ValueError("stack_hyper needs at least one run")
+    return merge_hyper(name, [resolve_optimizer(name, given) for given in per_run])
+
+
+def merge_hyper(name: str, resolved: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Merge runs' resolved hyperparameters (`resolve_optimizer`, RunConfig.hyper) into
+    one dict for `update`.
 
     A value shared by every run stays a Python scalar; one that differs becomes an
     (R, 1) float array (``betas``: a tuple of two such arrays, or of two floats).
     Booleans must agree across runs, since they choose the code path.
     """
-    if not per_run:
-        raise ValueError("stack_hyper needs at least one run")
-    resolved = [resolve_optimizer(name, given) for given in per_run]
+    if not resolved:
+        raise ValueError("merge_hyper needs at least one run")
     merged: dict[str, Any] = {}
-    for spec in OPTIMIZER_PARAMS[name]:
+    for spec in get_optimizer(name).params:
         values = [r[spec.name] for r in resolved]
         if spec.kind == "pair":
             merged[spec.name] = tuple(_stack([v[i] for v in values]) for i in range(2))
@@ -275,27 +309,6 @@ def _stack(values: list[Any]) -> Any:
     if all(v == values[0] for v in values):
         return values[0]
     return np.asarray(values, dtype=float).reshape(-1, 1)
-
-
-@dataclass(frozen=True)
-class Optimizer:
-    """One optimizer as a pure pair of functions.
-
-    init(params, hyper) -> state
-    update(grads, state, lr, hyper) -> (updates, new_state); new params = params + updates
-    """
-
-    name: str
-    init: Callable[[np.ndarray, Mapping[str, Any]], dict[str, Any]]
-    update: Callable[..., tuple[np.ndarray, dict[str, Any]]]
-
-    @property
-    def title(self) -> str:
-        return OPTIMIZER_TITLES[self.name]
-
-    @property
-    def params(self) -> tuple[ParamSpec, ...]:
-        return OPTIMIZER_PARAMS[self.name]
 
 
 # --------------------------------------------------------------------------- sgd
@@ -342,41 +355,71 @@ def _sgd_update(grads, state, lr, hyper):
 
 
 def _buffer_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    return _with_params({"step": 0, "buf": np.zeros(np.shape(params))}, params, hyper)
+    # started: whether torch's momentum_buffer exists yet (it is made at the first step
+    # whose momentum is not 0): False, True, or an (R, 1) bool array.
+    state = {"step": 0, "buf": np.zeros(np.shape(params)), "started": False}
+    return _with_params(state, params, hyper)
 
 
 def _velocity(grads, state, hyper, dampening):
-    """SGD's momentum buffer: the first gradient itself, then mu*buf + (1-dampening)*g."""
-    if state["step"] == 0:
-        return np.array(grads, dtype=float)  # torch: buf = clone(g), no dampening
+    """SGD's momentum buffer, torch's way: (new buf, new started, moving).
+
+    buf = clone(g) at the first step with a momentum (no dampening), then
+    mu*buf + (1-dampening)*g. A step whose momentum is 0 (a cycled momentum can reach 0)
+    skips the buffer in torch: it is neither read nor changed, and the step is plain g.
+    moving says which runs used the buffer this step (True, False or an (R, 1) array).
+    """
     mu = hyper["momentum"]
-    # torch skips the buffer when momentum == 0 (the step is then plain g, whatever
-    # the dampening); with keep = 1 there, mu*buf + keep*g is exactly g as well.
+    started = state["started"]
     if isinstance(mu, np.ndarray):
-        keep = np.where(mu == 0, 1.0, 1.0 - dampening)
+        moving: Any = mu != 0
+        if moving.all():
+            moving = True
     else:
-        keep = 1.0 if mu == 0 else 1.0 - dampening
-    buf = mu * state["buf"]
-    buf += keep * grads
-    return buf
+        moving = bool(mu != 0)  # a Python bool, also for a NumPy scalar
+    if moving is True and started is True:  # the usual step, as torch writes it
+        buf = mu * state["buf"]
+        buf += (1.0 - dampening) * grads
+        return buf, True, True
+    if moving is False:
+        return state["buf"], started, False
+    grads = np.asarray(grads, dtype=float)
+    if started is False:
+        buf = grads.copy()  # torch: buf = clone(g), no dampening
+    else:
+        buf = mu * state["buf"]
+        buf += (1.0 - dampening) * grads
+        if started is not True:
+            buf = np.where(started, buf, grads)
+    if moving is not True:
+        buf = np.where(moving, buf, state["buf"])
+    started = np.logical_or(started, moving)
+    return buf, (True if started.all() else started), moving
 
 
 def _momentum_update(grads, state, lr, hyper):
     grads = _l2(grads, state, hyper)
-    buf = _velocity(grads, state, hyper, hyper["dampening"])
-    # torch: p.add_(buf, alpha=-lr)
-    updates = buf * -lr
-    return updates, _moved({"step": state["step"] + 1, "buf": buf}, state, updates)
+    buf, started, moving = _velocity(grads, state, hyper, hyper["dampening"])
+    # torch: p.add_(buf, alpha=-lr), or p.add_(g, alpha=-lr) at momentum 0
+    direction = (
+        buf if moving is True else grads if moving is False else np.where(moving, buf, grads)
+    )
+    updates = direction * -lr
+    new = {"step": state["step"] + 1, "buf": buf, "started": started}
+    return updates, _moved(new, state, updates)
 
 
 def _nesterov_update(grads, state, lr, hyper):
     grads = _l2(grads, state, hyper)
-    buf = _velocity(grads, state, hyper, 0.0)  # torch requires dampening 0 with nesterov
-    # torch: g = g.add(buf, alpha=momentum); p.add_(g, alpha=-lr)
+    buf, started, moving = _velocity(grads, state, hyper, 0.0)  # torch: dampening 0 with nesterov
+    # torch: g = g.add(buf, alpha=momentum); p.add_(g, alpha=-lr) (plain g at momentum 0)
     look_ahead = hyper["momentum"] * buf
     look_ahead += grads
+    if moving is not True:
+        look_ahead = np.where(moving, look_ahead, grads)
     look_ahead *= -lr
-    return look_ahead, _moved({"step": state["step"] + 1, "buf": buf}, state, look_ahead)
+    new = {"step": state["step"] + 1, "buf": buf, "started": started}
+    return look_ahead, _moved(new, state, look_ahead)
 
 
 # ----------------------------------------------------------------------- adagrad
@@ -433,12 +476,17 @@ def _rmsprop_update(grads, state, lr, hyper):
     avg += hyper["eps"]
     scaled = grads / avg
     if isinstance(mu, np.ndarray) or mu > 0:
-        # torch: buf.mul_(mu).addcdiv_(g, avg); p.add_(buf, alpha=-lr).  Where mu == 0
-        # this gives buf = g/avg exactly, which is torch's momentum-free step.
+        # torch: buf.mul_(mu).addcdiv_(g, avg); p.add_(buf, alpha=-lr).  Where mu == 0 torch
+        # steps by g/avg and leaves the buffer alone (a cycled momentum can reach 0 and rise).
         buf = mu * state["buf"]
         buf += scaled
-        new["buf"] = buf
-        updates = buf * -lr
+        if isinstance(mu, np.ndarray) and not mu.all():
+            moving = mu > 0
+            updates = np.where(moving, buf, scaled) * -lr
+            new["buf"] = np.where(moving, buf, state["buf"])
+        else:
+            new["buf"] = buf
+            updates = buf * -lr
         return updates, _moved(new, state, updates)
     new["buf"] = state["buf"]
     scaled *= -lr  # torch: p.addcdiv_(g, avg, value=-lr)
@@ -505,19 +553,52 @@ def _adam_step(grads, state, lr, hyper):
     return updates, new
 
 
+# ---------------------------------------------------------------------- registry
+
+_SGD_MOMENTUM_IN_TORCH = (("momentum", 0.0),)  # torch's SGD: no momentum unless asked
+
+# Every optimizer, in menu order: adding one is one entry here (and its init/update).
 OPTIMIZERS: dict[str, Optimizer] = {
-    "sgd": Optimizer("sgd", _sgd_init, _sgd_update),
-    "momentum": Optimizer("momentum", _buffer_init, _momentum_update),
-    "nesterov": Optimizer("nesterov", _buffer_init, _nesterov_update),
-    "adagrad": Optimizer("adagrad", _adagrad_init, _adagrad_update),
-    "rmsprop": Optimizer("rmsprop", _rmsprop_init, _rmsprop_update),
-    "adam": Optimizer("adam", _adam_init, _adam_update),
-    "adamw": Optimizer("adamw", _adam_init, _adamw_update),
-}
+    entry.name: entry
+    for entry in (
+        Optimizer(
+            "sgd", "SGD (plain gradient descent)", (_L2,), _sgd_init, _sgd_update,
+            torch_class="SGD", cycled_momentum="momentum", keras_name="keras.optimizers.SGD",
+        ),
+        Optimizer(
+            "momentum", "SGD with momentum", _MOMENTUM_SPECS, _buffer_init, _momentum_update,
+            torch_class="SGD", cycled_momentum="momentum",
+            keras_name="keras.optimizers.SGD(momentum=...)", torch_defaults=_SGD_MOMENTUM_IN_TORCH,
+        ),
+        Optimizer(
+            "nesterov", "SGD with Nesterov momentum", _NESTEROV_SPECS, _buffer_init, _nesterov_update,
+            torch_class="SGD", cycled_momentum="momentum",
+            keras_name="keras.optimizers.SGD(nesterov=True)", torch_args=(("nesterov", True),),
+            torch_defaults=_SGD_MOMENTUM_IN_TORCH,
+        ),
+        Optimizer(
+            "adagrad", "Adagrad", _ADAGRAD_SPECS, _adagrad_init, _adagrad_update,
+            torch_class="Adagrad", cycled_momentum=None, keras_name="keras.optimizers.Adagrad",
+        ),
+        Optimizer(
+            "rmsprop", "RMSprop", _RMSPROP_SPECS, _rmsprop_init, _rmsprop_update,
+            torch_class="RMSprop", cycled_momentum="momentum", keras_name="keras.optimizers.RMSprop",
+        ),
+        Optimizer(
+            "adam", "Adam", (*_ADAM_SPECS, _L2), _adam_init, _adam_update,
+            torch_class="Adam", cycled_momentum="betas", keras_name="keras.optimizers.Adam",
+        ),
+        Optimizer(
+            "adamw", "AdamW (Adam with decoupled weight decay)", (*_ADAM_SPECS, _ADAMW_DECAY),
+            _adam_init, _adamw_update,
+            torch_class="AdamW", cycled_momentum="betas", keras_name="keras.optimizers.AdamW",
+        ),
+    )
+}  # fmt: skip
 
-
-def get_optimizer(name: str) -> Optimizer:
-    """The optimizer called name, or ValueError listing the known ones."""
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise _unknown_optimizer(name)
-    return OPTIMIZERS[name]
+# Views of the registry, by the names the dashboard imports.
+OPTIMIZER_NAMES = Names(OPTIMIZERS)
+OPTIMIZER_TITLES = Field(OPTIMIZERS, "title")
+OPTIMIZER_PARAMS = Field(OPTIMIZERS, "params")
+TORCH_CLASSES = Field(OPTIMIZERS, "torch_class")
+CYCLED_MOMENTUM = Field(OPTIMIZERS, "cycled_momentum")

@@ -206,7 +206,12 @@ def window_scales(surface) -> tuple[float, float, float]:
     axes = np.linspace(x0, x1, SCALE_GRID), np.linspace(y0, y1, SCALE_GRID)
     grid = np.stack(np.meshgrid(*axes), axis=-1)
     values, grads = surface.value(grid), surface.grad(grid)
-    rms = float(np.sqrt(np.mean(grads[..., 0] ** 2 + grads[..., 1] ** 2)))
+    # Scaled by the largest norm: a steep formula's squares (1e300² on 0.001**x) overflow.
+    norms = np.hypot(grads[..., 0], grads[..., 1])
+    top = float(np.max(norms))
+    if not np.isfinite(top):
+        return float(np.min(values)), float(np.max(values)), float(np.finfo(float).max)
+    rms = top * float(np.sqrt(np.mean((norms / top) ** 2))) if top > 0 else 0.0
     return float(np.min(values)), float(np.max(values)), max(rms, 1e-300)
 
 

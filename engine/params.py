@@ -1,14 +1,82 @@
-"""Named, range-checked hyperparameters shared by optimizers, schedulers and the UI.
+"""Checking settings: named, range-checked hyperparameters and the one error a bad setting raises.
 
 Each limit is defined once, here or in `engine.limits`; the engine's checks and the
 dashboard's controls both read it, so a slider can never offer what the engine refuses.
+Every refused setting raises a `SettingError` that names its field and what is allowed, so a
+caller finds the control to mark without reading the message apart. `check_number`,
+`check_integer` and `read_only` are the checks a run's plain fields share (engine.config,
+engine.network.train).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
+
+
+class SettingError(ValueError):
+    """A setting the engine refuses.
+
+    field: what is refused, as the dashboard names it: "lr", "batch_size", "adam.betas",
+    "cyclic.max_lr", "optimizer" (an unknown name), ... allowed: the allowed values in words
+    ("a number in [1e-05, 10]"). The message reads "<field> = <value> is not allowed:
+    expected <allowed>" (`refused`), or says in other words why the value does not apply.
+    """
+
+    def __init__(self, message: str, field: str = "", allowed: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.allowed = allowed
+
+
+def refused(field: str, value: Any, allowed: str) -> SettingError:
+    """The error for field = value, which is not among the allowed values."""
+    return SettingError(f"{field} = {value!r} is not allowed: expected {allowed}", field, allowed)
+
+
+def check_number(value: Any, field: str, low: float, high: float) -> float:
+    """value as a float in [low, high] (an int, a NumPy number; never a bool or a string)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float (JSON allows any size)
+            number = math.inf
+        ok = math.isfinite(number) and low <= number <= high
+    if not ok:
+        raise refused(field, value, f"a number in [{low:g}, {high:g}]")
+    return number
+
+
+def check_integer(value: Any, field: str, low: int, high: int) -> int:
+    """value as an int in [low, high] (a float with an integer value counts)."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok and isinstance(value, float) and value.is_integer():
+        ok = True
+    if not (ok and low <= value <= high):
+        raise refused(field, value, f"an integer in [{low}, {high}]")
+    return int(value)
+
+
+def read_only(mapping: Any, field: str) -> MappingProxyType:
+    """A read-only copy of a mapping of names to values (None: empty)."""
+    if mapping is None:
+        return MappingProxyType({})
+    if not isinstance(mapping, dict | MappingProxyType):
+        raise refused(field, mapping, "a mapping of names to values")
+    return MappingProxyType(dict(mapping))
+
+
+def hashable(value: Any) -> Any:
+    """value with its mappings as sorted item tuples and its lists as tuples, so it hashes."""
+    if isinstance(value, dict | MappingProxyType):
+        return tuple(sorted((key, hashable(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(hashable(item) for item in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -48,11 +116,11 @@ class ParamSpec:
         return f"{what} in {lo}{low}, {high}{hi}"
 
     def check(self, value: Any, owner: str) -> Any:
-        """Return value coerced to this kind, or raise ValueError naming owner.name."""
+        """Return value coerced to this kind, or raise SettingError naming owner.name."""
         label = f"{owner}.{self.name}" if owner else self.name
 
-        def fail() -> ValueError:
-            return ValueError(f"{label} = {value!r} is not allowed: expected {self.allowed()}")
+        def fail() -> SettingError:
+            return refused(label, value, self.allowed())
 
         if self.kind == "bool":
             if isinstance(value, bool):
@@ -111,5 +179,9 @@ def check_params(
     unknown = sorted(set(given) - set(known))
     if unknown:
         names = ", ".join(known) or "none"
-        raise ValueError(f"{owner} has no parameter {unknown[0]!r}: its parameters are {names}")
+        raise SettingError(
+            f"{owner} has no parameter {unknown[0]!r}: its parameters are {names}",
+            f"{owner}.{unknown[0]}",
+            f"one of its parameters: {names}",
+        )
     return {name: known[name].check(value, owner) for name, value in given.items()}

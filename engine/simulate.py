@@ -6,8 +6,10 @@ them all, and the loop runs as long as the longest. Within such a group, runs wi
 optimizer (a "family") are contiguous rows updated by one call, so the step loop loops over
 families, never over runs, in Python.
 
-The step loop does only what the next step needs: the gradient, the optimizer's update and
-(for ReduceLROnPlateau) the loss the scheduler reads. Everything that merely describes the run
+The step loop does only what the next step needs: the gradient, the optimizer's update with
+the step's rate (and, when CyclicLR or OneCycleLR cycle it, the step's momentum or beta1, as
+PyTorch's scheduler sets it in the param group) and, for ReduceLROnPlateau, the loss the
+scheduler reads. Everything that merely describes the run
 (the loss at every iterate, overshoot flags, divergence, the outcome) is computed after the
 loop, once, on whole (steps, runs) arrays; the results are the same as computing them step by
 step, since each is an elementwise function of the stored iterates.
@@ -22,11 +24,18 @@ from functools import lru_cache
 import numpy as np
 
 from engine import limits
-from engine.catalog import problem_of
 from engine.config import RunConfig
-from engine.optimizers import OPTIMIZERS, resolve_optimizer, stack_hyper
+from engine.optimizers import OPTIMIZERS
 from engine.outcome import VISIBLE, diagnose_many, recent_move, tail_iterates, window_scales
-from engine.schedules import Plateau, learning_rates, resolve_schedule
+from engine.steploop import (
+    batch_orders,
+    cycled_momenta,
+    family_hyper,
+    family_key,
+    plateau_of,
+    rate_table,
+    stepped_optimizer,
+)
 from engine.trajectory import Trajectory
 
 # How often the step loop checks whether every run has already blown up.
@@ -38,33 +47,15 @@ def simulate(config: RunConfig) -> Trajectory:
     return simulate_many([config])[0]
 
 
-class NotSimulated(ValueError):
-    """A valid setting the step loop does not follow yet: refused, never silently ignored."""
-
-
-def check_simulated(configs: Sequence[RunConfig]) -> None:
-    """Raise NotSimulated for a run this loop would not follow as configured."""
-    for config in configs:
-        if config.scheduler in ("cyclic", "onecycle") and resolve_schedule(
-            config.scheduler, config.lr, config.steps, config.scheduler_params
-        ).get("cycle_momentum"):
-            raise NotSimulated(
-                f"{config.scheduler}.cycle_momentum = True is not allowed: expected false, since "
-                "Descent Lab does not simulate cycled momentum yet (PyTorch's default, True, "
-                "cycles the momentum against the rate; the generated PyTorch code can show it)"
-            )
-
-
 def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
     """Run many configurations; equal to `simulate` run by run, but advanced together.
 
-    Raises NotSimulated (a ValueError naming the field) for a run with cycle_momentum=True:
-    the generated PyTorch code can cycle the momentum (engine.code), this loop does not yet.
+    Every valid RunConfig is followed as configured (cycled momentum included): what PyTorch
+    refuses is refused when the RunConfig is made.
     """
-    check_simulated(configs)
     groups: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, config in enumerate(configs):
-        groups[_group_key(config)][_family_key(config)].append(index)
+        groups[group_key(config)][family_key(config)].append(index)
     results: list[Trajectory | None] = [None] * len(configs)
     for families in groups.values():
         # Each family's runs next to each other: the group's rows, in family order.
@@ -75,28 +66,10 @@ def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
     return results  # type: ignore[return-value]
 
 
-def _group_key(config: RunConfig) -> tuple:
+def group_key(config: RunConfig) -> tuple:
     """Runs with equal keys share a step loop and its gradient evaluations: the surface and
     the batch size. Step counts and schedulers may differ (see _simulate_group)."""
-    return (config.surface, config.normalization, _batch_size(config))
-
-
-def _family_key(config: RunConfig) -> tuple:
-    """Runs of a group with equal keys are updated by one optimizer call.
-
-    A family shares the optimizer, its flags, which choose its code path, and Adam's betas:
-    Adam raises them to the step count, and Python's float power (C's pow, used for a value
-    shared by the family) and NumPy's array power (used for per-run values) differ in the
-    last bit for some steps, so a run would otherwise depend on the company it keeps.
-    """
-    shared = tuple(
-        (name, value)
-        for name, value in sorted(
-            resolve_optimizer(config.optimizer, config.optimizer_params).items()
-        )
-        if isinstance(value, bool) or name == "betas"
-    )
-    return (config.optimizer, shared)
+    return (config.surface, config.normalization, config.batch_size)
 
 
 def _overshoots(next_grad: np.ndarray, move: np.ndarray, visible: float) -> np.ndarray:
@@ -128,26 +101,6 @@ def divergence_floor(surface) -> float:
     return lowest - limits.DIVERGENCE_FACTOR * max(highest - lowest, 1e-12)
 
 
-def _batch_size(config: RunConfig) -> int | None:
-    """None for the full batch; a batch holding every data point is the full batch."""
-    surface = problem_of(config.surface).surface(config.normalization)
-    n = getattr(surface, "n", None)
-    if config.batch_size is None or n is None or config.batch_size >= n:
-        return None
-    return config.batch_size
-
-
-def batch_orders(seed: int, n: int, epochs: int) -> np.ndarray:
-    """The order in which one run visits the n data points: a fresh shuffle each epoch.
-
-    Shape (epochs, n); row e is a permutation of range(n) drawn from a generator seeded with
-    seed alone, so a run's batches do not depend on which other runs share the call.
-    Batches are consecutive slices of each row; the last one of an epoch may be shorter.
-    """
-    rng = np.random.default_rng(seed)
-    return rng.permuted(np.broadcast_to(np.arange(n), (epochs, n)), axis=1)
-
-
 def _batch_means(configs: list[RunConfig], surface, batch_size: int, steps: int):
     """Each run's batch moments at each step (engine.datafit.FitSurface.batch_means).
 
@@ -168,74 +121,15 @@ def _batch_means(configs: list[RunConfig], surface, batch_size: int, steps: int)
     return means, per_epoch
 
 
-def _rate_table(configs: list[RunConfig], steps: int) -> np.ndarray | float:
-    """The rate of every run at every step of a loop of `steps`: a float when every run has
-    the same constant rate, else an array (steps, runs, 1).
-
-    Each run's schedule is its own, over its own length; a run shorter than the loop keeps
-    its last rate (what it does past its end is discarded). The rows of ReduceLROnPlateau
-    runs are left for the step loop to fill.
-    """
-    if len({c.lr for c in configs}) == 1 and all(c.scheduler == "constant" for c in configs):
-        return float(configs[0].lr)
-    table = np.empty((steps, len(configs), 1))
-    constant = np.array([c.scheduler == "constant" for c in configs])
-    table[:, constant, 0] = [c.lr for c, flat in zip(configs, constant, strict=True) if flat]
-    cache: dict = {}
-    for r, c in enumerate(configs):
-        if c.scheduler in ("constant", "plateau"):
-            continue
-        key = (c.scheduler, c.lr, c.steps, _hashable(c.scheduler_params))
-        if key not in cache:
-            cache[key] = learning_rates(c.scheduler, c.lr, c.steps, c.scheduler_params)
-        column = cache[key]
-        table[: c.steps, r, 0] = column
-        table[c.steps :, r, 0] = column[-1]
-    return table
-
-
-def _hashable(params) -> object:
-    items = []
-    for name, value in sorted(params.items()):
-        if isinstance(value, list | tuple):
-            value = tuple(value)
-        items.append((name, value))
-    try:
-        hash(tuple(items))
-    except TypeError:
-        return object()  # never equal to anything: no sharing
-    return tuple(items)
-
-
-def _plateau(configs: list[RunConfig]) -> tuple[Plateau | None, slice | np.ndarray]:
-    """A Plateau for the group's ReduceLROnPlateau runs (None if none), and their rows."""
-    rows = np.flatnonzero([c.scheduler == "plateau" for c in configs])
-    if len(rows) == 0:
-        return None, rows
-    chosen = [configs[r] for r in rows]
-    settings = [resolve_schedule("plateau", c.lr, c.steps, c.scheduler_params) for c in chosen]
-    plateau = Plateau(
-        np.array([c.lr for c in chosen]), **{name: [s[name] for s in settings] for name in settings[0]}
-    )
-    return plateau, (slice(None) if len(rows) == len(configs) else rows)
-
-
-def _optimizer_hyper(configs: list[RunConfig]) -> dict:
-    first = configs[0].optimizer_params
-    if all(c.optimizer_params == first for c in configs):
-        hyper = stack_hyper(configs[0].optimizer, [first])  # shared: every value a scalar
-    else:
-        hyper = stack_hyper(configs[0].optimizer, [c.optimizer_params for c in configs])
-    return hyper
-
-
-def _families(families: list[list[RunConfig]]) -> list[tuple[slice, object, dict]]:
-    """(rows, optimizer, hyper) of each family, its runs being consecutive rows."""
+def _families(families: list[list[RunConfig]], steps: int) -> list[tuple]:
+    """(rows, optimizer, hyper, cycled) of each family, its runs being consecutive rows;
+    cycled is its CycledMomentum, or None."""
     out = []
     start = 0
     for members in families:
-        optimizer = OPTIMIZERS[members[0].optimizer]
-        out.append((slice(start, start + len(members)), optimizer, _optimizer_hyper(members)))
+        optimizer = OPTIMIZERS[stepped_optimizer(members[0])[0]]
+        rows = slice(start, start + len(members))
+        out.append((rows, optimizer, family_hyper(members), cycled_momenta(members, steps)))
         start += len(members)
     return out
 
@@ -244,16 +138,16 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     """Run one group, given as its families; trajectories come in the same order."""
     configs = [config for family in members for config in family]
     first = configs[0]
-    surface = problem_of(first.surface).surface(first.normalization)
+    surface = first.loss_surface
     steps = max(c.steps for c in configs)  # the loop's length; shorter runs stop reading early
     own_steps = np.array([c.steps for c in configs])
     runs = len(configs)
-    batch_size = _batch_size(first)
-    families = _families(members)
+    batch_size = first.batch_size
+    families = _families(members, steps)
 
     start = np.array([c.resolved_start for c in configs], dtype=float)
-    rates = _rate_table(configs, steps)
-    plateau, plateau_rows = _plateau(configs)
+    rates = rate_table(configs, steps)
+    plateau, plateau_rows = plateau_of(configs)
 
     # The full-data gradient and loss: the analytic surfaces' array functions directly,
     # skipping the input checks of Surface.grad (the loop's arrays are always float (runs, 2)).
@@ -270,7 +164,7 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     moves = np.empty((steps, runs, 2))
     params[0] = start
     p = params[0]
-    states = [optimizer.init(p[rows], hyper) for rows, optimizer, hyper in families]
+    states = [optimizer.init(p[rows], hyper) for rows, optimizer, hyper, _ in families]
     whole = len(families) == 1  # the common case: no slicing
     lr_t = rates
     taken = steps
@@ -286,11 +180,15 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             if not isinstance(rates, float):
                 lr_t = rates[t]
             if whole:
-                _, optimizer, hyper = families[0]
+                _, optimizer, hyper, cycled = families[0]
+                if cycled is not None:
+                    hyper = cycled.hyper_at(hyper, t)
                 moves[t], states[0] = optimizer.update(g, states[0], lr_t, hyper)
             else:
-                for k, (rows, optimizer, hyper) in enumerate(families):
+                for k, (rows, optimizer, hyper, cycled) in enumerate(families):
                     rate = lr_t if isinstance(lr_t, float) else lr_t[rows]
+                    if cycled is not None:
+                        hyper = cycled.hyper_at(hyper, t)
                     moves[t, rows], states[k] = optimizer.update(g[rows], states[k], rate, hyper)
             p = np.add(p, moves[t], out=params[t + 1])
             if plateau is not None and (t + 1) % per_epoch == 0:

@@ -9,6 +9,9 @@ gradient and Hessian when this module is imported, so every listed minimum is ex
 double precision (its gradient vanishes there) rather than copied from a table: published
 minimisers are rounded, and a benchmark's metadata can disagree with its own formula. The
 tests evaluate each displayed formula and compare it with the code for the same reason.
+
+Length: a catalogue of surfaces (formula, gradient, Hessian, window, minima) in SciPy's
+test-function style; each entry is short, and they are listed together to be compared.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ dependency of the project.
 Mini-batches are made deterministic by the generated code's own argument: run(batch_orders)
 visits the data in the order given, and this script passes engine.simulate.batch_orders(seed,
 n, epochs), the order the engine uses; without it the code shuffles with torch.randperm.
-Cases with cycle_momentum=True run PyTorch's momentum cycling (the engine's step loop does not
-cycle momentum yet; the test replays them with engine.schedules.momentum_values).
+Cases with cycle_momentum=True run PyTorch's momentum cycling: CyclicLR and OneCycleLR set the
+optimizer's momentum (Adam, AdamW: beta1) before every step, as engine.simulate does.
 """
 
 from __future__ import annotations
@@ -33,6 +33,20 @@ from engine.optimizers import OPTIMIZER_NAMES  # noqa: E402
 OUT = ROOT / "tests" / "data" / "torch_reference.json"
 SCHEDULERS = ("constant", "step", "exponential", "plateau", "cosine", "cosine_restarts", "cyclic", "onecycle")
 FORMULA = "(1-x)**2 + 5*(y-x**2)**2 + 0.1*sin(3*x)"
+# Every optimizer with a momentum or beta1 for CyclicLR and OneCycleLR to cycle.
+CYCLING = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+# Cycles beyond the defaults: a momentum that reaches 0 at the rate's peak (torch's SGD and
+# RMSprop then step without their buffer and keep it), one that starts at 0 (SGD makes its
+# buffer late), each CyclicLR mode, and OneCycleLR's other shapes.
+CYCLE_VARIANTS = (
+    ("to_zero", "cyclic", {"step_size_up": 5, "base_momentum": 0.0, "max_momentum": 0.95}),
+    ("from_zero", "cyclic", {"step_size_up": 7, "base_momentum": 0.6, "max_momentum": 0.0}),
+    ("triangular2", "cyclic", {"mode": "triangular2", "step_size_up": 4, "step_size_down": 6}),
+    ("exp_range", "cyclic", {"mode": "exp_range", "gamma": 0.97, "step_size_up": 5}),
+    ("three_phase", "onecycle", {"three_phase": True, "pct_start": 0.25, "base_momentum": 0.5,
+                                 "max_momentum": 0.99}),
+    ("linear", "onecycle", {"anneal_strategy": "linear", "base_momentum": 0.0}),
+)  # fmt: skip
 
 
 def cases() -> list[tuple[str, RunConfig, str | None]]:
@@ -67,6 +81,43 @@ def cases() -> list[tuple[str, RunConfig, str | None]]:
                           scheduler_params={"cycle_momentum": True}),
                 None,
             ))  # fmt: skip
+    for surface, lr, steps in (("trap", 0.1, 60), ("ravine", 0.005, 80)):
+        for optimizer in CYCLING:
+            for scheduler in ("cyclic", "onecycle"):
+                out.append((
+                    f"{surface}/{optimizer}/{scheduler}/cycle_momentum",
+                    RunConfig(surface=surface, optimizer=optimizer, lr=lr, steps=steps,
+                              scheduler=scheduler, scheduler_params={"cycle_momentum": True}),
+                    None,
+                ))  # fmt: skip
+    for variant, scheduler, params in CYCLE_VARIANTS:
+        for optimizer in CYCLING:
+            if optimizer == "rmsprop" and variant == "from_zero":
+                continue  # PyTorch fails there; recorded below as rmsprop_from_zero_error
+            out.append((
+                f"bowl/{optimizer}/{scheduler}/cycle_momentum/{variant}",
+                RunConfig(surface="bowl", optimizer=optimizer, lr=0.05, steps=60, scheduler=scheduler,
+                          scheduler_params={"cycle_momentum": True, **params}),
+                None,
+            ))  # fmt: skip
+    for optimizer, scheduler, decay in (
+        ("sgd", "onecycle", 0.3), ("momentum", "cyclic", 0.3), ("rmsprop", "cyclic", 0.2),
+        ("adam", "onecycle", 0.3), ("adamw", "cyclic", 0.5),
+    ):  # weight decay with a cycled momentum
+        out.append((
+            f"bowl/{optimizer}/{scheduler}/cycle_momentum/weight_decay",
+            RunConfig(surface="bowl", optimizer=optimizer, lr=0.05, steps=60, scheduler=scheduler,
+                      optimizer_params={"weight_decay": decay}, scheduler_params={"cycle_momentum": True}),
+            None,
+        ))  # fmt: skip
+    for optimizer, scheduler in (("sgd", "cyclic"), ("nesterov", "onecycle"), ("adam", "cyclic"), ("rmsprop", "onecycle")):
+        out.append((
+            f"linreg/{optimizer}/{scheduler}/cycle_momentum/batch_10",
+            RunConfig(surface="linreg", normalization="standard", batch_size=10, optimizer=optimizer,
+                      lr=0.05, steps=95, seed=5, scheduler=scheduler,
+                      scheduler_params={"cycle_momentum": True}),
+            None,
+        ))  # fmt: skip
     for optimizer, scheduler, params in (
         ("sgd", "plateau", {"patience": 1, "factor": 0.5}),
         ("momentum", "cosine", {}),
@@ -134,10 +185,41 @@ def main() -> None:
             getattr(torch.optim.lr_scheduler, scheduler)(opt, **kwargs)
         except ValueError as err:
             errors[scheduler] = str(err)
+    # RMSprop under a cycle that starts at momentum 0 and rises: torch's own failure.
+    params = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.RMSprop([params], lr=0.01)
+    scheduler = torch.optim.lr_scheduler.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.1, step_size_up=3, base_momentum=0.5, max_momentum=0.0
+    )
+    rmsprop_error = None
+    try:
+        for _ in range(3):
+            opt.zero_grad()
+            ((params - 1) ** 2).sum().backward()
+            opt.step()
+            scheduler.step()
+    except KeyError as err:
+        rmsprop_error = f"KeyError: {err}"
+    # Two more of PyTorch's refusals the engine repeats: Nesterov without momentum, and a
+    # one-cycle phase of zero length (pct_start 0.1 of 10 steps: phase 1 ends at step 0).
+    try:
+        torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.0, nesterov=True)
+        nesterov_error = None
+    except ValueError as err:
+        nesterov_error = str(err)
+    opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)
+    try:
+        torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10, pct_start=0.1)
+        onecycle_error = None
+    except ZeroDivisionError as err:
+        onecycle_error = f"ZeroDivisionError: {err}"
     OUT.write_text(json.dumps({
         "torch_version": torch.__version__,
         "dtype": "float64",
         "adagrad_cycle_momentum_errors": errors,
+        "rmsprop_from_zero_error": rmsprop_error,
+        "nesterov_zero_momentum_error": nesterov_error,
+        "onecycle_zero_phase_error": onecycle_error,
         "cases": records,
     }, indent=1) + "\n")  # fmt: skip
     print(f"{len(records)} cases, torch {torch.__version__} -> {OUT.relative_to(ROOT)}")

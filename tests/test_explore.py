@@ -24,10 +24,10 @@ from engine.catalog import SURFACES
 from engine.config import RunConfig
 from engine.explore import (
     MOMENTUM_MAX,
-    SECOND_SETTINGS_FOR,
     at_rate,
     current_setting,
     lr_finder,
+    second_settings,
     stability_map,
     suggest_rate,
     with_second,
@@ -126,6 +126,49 @@ def test_the_optimizer_limit_is_heavy_balls_for_momentum_and_none_for_adam():
     assert set(sweep.outcome[sweep.rates > 1.05 * sweep.optimizer_limit].tolist()) == {"diverged"}
     assert "diverged" not in sweep.outcome[sweep.rates < 0.95 * sweep.optimizer_limit]
     assert lr_finder(RunConfig(surface="bowl", optimizer="adam"), n=4).optimizer_limit is None
+
+
+@pytest.mark.parametrize(
+    "optimizer, params",
+    [("sgd", {"weight_decay": 0.5}), ("momentum", {"momentum": 0.5, "weight_decay": 1.0}),
+     ("nesterov", {"momentum": 0.6, "weight_decay": 0.8})],
+)  # fmt: skip
+def test_the_optimizer_limit_adds_l2_weight_decay_to_the_curvature(optimizer, params):
+    """g + wd θ is the gradient of L + ½ wd |θ|²: every curvature grows by wd."""
+    config = RunConfig(surface="bowl", optimizer=optimizer, optimizer_params=params, steps=200)
+    sweep = lr_finder(config, n=200)  # rates 6% apart: the decay's shift spans several
+    lam = eigenvalues("bowl").max() + params["weight_decay"]
+    mu = params.get("momentum", 0.0)
+    limit = 2 * (1 + mu) / ((1 + 2 * mu if optimizer == "nesterov" else 1) * lam)
+    assert sweep.optimizer_limit == pytest.approx(limit, rel=1e-12)
+    assert sweep.stability_limit == pytest.approx(
+        2 / eigenvalues("bowl").max()
+    )  # the surface's own
+    above = sweep.rates > 1.05 * limit
+    below = sweep.rates < 0.95 * limit
+    assert above.any() and below.any()
+    assert set(sweep.outcome[above].tolist()) == {"diverged"}
+    assert "diverged" not in sweep.outcome[below]
+    # Without the decay the old limit would sit above diverging cells.
+    no_decay = (
+        2 * (1 + mu) / ((1 + 2 * mu if optimizer == "nesterov" else 1) * eigenvalues("bowl").max())
+    )
+    assert (
+        "diverged" in sweep.outcome[(sweep.rates > 1.05 * limit) & (sweep.rates < 0.95 * no_decay)]
+    )
+
+
+def test_the_momentum_map_with_weight_decay_bends_at_the_decayed_curvature():
+    config = RunConfig(
+        surface="bowl", optimizer="momentum", optimizer_params={"weight_decay": 0.4}, steps=200
+    )
+    smap = stability_map(config, "momentum", n=30, m=12)
+    lam = eigenvalues("bowl") + 0.4
+    inside, outside = heavy_ball_stable(smap.rates, smap.values, lam, 0.1)
+    assert inside.sum() > 50 and outside.sum() > 50
+    assert "diverged" not in set(smap.outcome[inside].tolist())
+    assert set(smap.outcome[outside].tolist()) == {"diverged"}
+    np.testing.assert_allclose(smap.boundary, 2 * (1 + smap.values) / lam.max())
 
 
 def test_suggested_rate_on_the_bowl_is_the_rate_that_shrinks_both_directions_alike(bowl_sweep):
@@ -300,23 +343,44 @@ def test_cyclic_max_lr_below_base_lr_is_left_empty():
 
 
 def test_second_settings_for_each_kind_of_run():
-    assert SECOND_SETTINGS_FOR(RunConfig()) == []  # plain SGD, constant rate, no data
-    assert SECOND_SETTINGS_FOR(RunConfig(optimizer="momentum")) == ["momentum"]
-    assert SECOND_SETTINGS_FOR(RunConfig(optimizer="rmsprop")) == ["momentum"]
-    assert SECOND_SETTINGS_FOR(RunConfig(optimizer="adam")) == ["beta1"]
-    assert SECOND_SETTINGS_FOR(RunConfig(surface="linreg")) == ["batch_size"]
-    assert SECOND_SETTINGS_FOR(RunConfig(scheduler="cyclic")) == [
+    assert second_settings(RunConfig()) == []  # plain SGD, constant rate, no data
+    assert second_settings(RunConfig(optimizer="momentum")) == ["momentum"]
+    assert second_settings(RunConfig(optimizer="rmsprop")) == ["momentum"]
+    assert second_settings(RunConfig(optimizer="adam")) == ["beta1"]
+    assert second_settings(RunConfig(surface="linreg")) == ["batch_size"]
+    assert second_settings(RunConfig(scheduler="cyclic")) == [
         "max_lr",
         "step_size_up",
         "step_size_down",
         "gamma",
     ]
-    assert "max_lr" not in SECOND_SETTINGS_FOR(RunConfig(scheduler="onecycle"))
-    assert SECOND_SETTINGS_FOR(RunConfig(scheduler="cosine_restarts")) == [
+    assert "max_lr" not in second_settings(RunConfig(scheduler="onecycle"))
+    assert second_settings(RunConfig(scheduler="cosine_restarts")) == [
         "T_0",
         "T_mult",
         "eta_min",
     ]
+    # A cycled momentum replaces the optimizer's own: its two ends are swept instead.
+    on = {"cycle_momentum": True}
+    assert second_settings(RunConfig(optimizer="adam", scheduler="onecycle", scheduler_params=on)) == [
+        "pct_start", "div_factor", "final_div_factor", "base_momentum", "max_momentum",
+    ]  # fmt: skip
+    cyclic = second_settings(
+        RunConfig(optimizer="momentum", scheduler="cyclic", scheduler_params=on)
+    )
+    assert "momentum" not in cyclic and cyclic[-2:] == ["base_momentum", "max_momentum"]
+
+
+def test_a_cycled_momentum_map_follows_its_base_momentum():
+    config = RunConfig(surface="bowl", optimizer="momentum", scheduler="cyclic", steps=60,
+                       scheduler_params={"cycle_momentum": True, "step_size_up": 5})  # fmt: skip
+    smap = stability_map(config, "base_momentum", n=4, m=5)
+    base = smap.config.replace(steps=smap.steps)
+    for row, value in enumerate(smap.values):
+        run = simulate(with_second(at_rate(base, float(smap.rates[2])), "base_momentum", value))
+        assert run.outcome == smap.outcome[row, 2]
+        assert run.loss[-1] == smap.final_loss[row, 2]
+    assert len(set(smap.final_loss[:, 2].tolist())) == len(smap.values)  # each row its own run
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULER_NAMES)
@@ -328,7 +392,7 @@ def test_every_offered_setting_maps_and_round_trips(scheduler):
         scheduler=scheduler,
         steps=40,
     )
-    for second in SECOND_SETTINGS_FOR(config):
+    for second in second_settings(config):
         smap = stability_map(config, second, n=3, m=4)
         assert smap.outcome.shape == (len(smap.values), 3)
         assert 2 <= len(smap.values) <= 8 and np.all(np.diff(smap.values) > 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 
@@ -22,7 +23,7 @@ from engine.network.mlp import (
 from engine.network.outcome import diagnose
 from engine.network.train import NetworkConfig, baseline_loss, initial_weights, train, train_many
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZERS, stack_hyper
-from engine.schedules import Plateau, learning_rates
+from engine.schedules import Plateau, learning_rates, momentum_values
 from engine.simulate import batch_orders
 
 # ----------------------------------------------------------------------------- data
@@ -382,6 +383,52 @@ def test_adam_with_a_cosine_schedule_is_the_engines_optimizer_and_schedule():
         move, state = adam.update(g[None], state, rates[t], hyper)
         theta = theta + move
     np.testing.assert_allclose(run.final_weights, theta[0], rtol=1e-12, atol=1e-14)
+
+
+def test_cycled_momentum_trains_as_torchs_formulas_with_the_schedulers_momenta():
+    """CyclicLR / OneCycleLR with cycle_momentum set momentum (Adam: beta1) before each step;
+    here torch's documented updates are written out with those values."""
+    sgd_params = {"cycle_momentum": True, "step_size_up": 6, "base_momentum": 0.0}
+    sgd = NetworkConfig(dataset="circles", hidden=(6,), optimizer="sgd", lr=0.05, steps=30,
+                        scheduler="cyclic", scheduler_params=sgd_params, batch_size=40)  # fmt: skip
+    adam_params = {"cycle_momentum": True}
+    adam = NetworkConfig(dataset="circles", hidden=(6,), optimizer="adam", lr=0.02, steps=30,
+                         scheduler="onecycle", scheduler_params=adam_params)  # fmt: skip
+    data, layout = sgd.data, sgd.layout
+    rates, momenta = (learning_rates("cyclic", 0.05, 30, sgd_params),
+                      momentum_values("cyclic", "sgd", 0.05, 30, sgd_params))  # fmt: skip
+    assert 0.0 in momenta  # a step without the buffer (torch skips it at momentum 0)
+    theta, buf = init_params(layout, 0), None
+    orders = batch_orders(0, data.n, 30)
+    per_epoch = -(-data.n // 40)
+    for t in range(30):
+        index = orders[t // per_epoch, (t % per_epoch) * 40 : (t % per_epoch + 1) * 40]
+        _, g, _ = loss_and_grad(
+            layout, "tanh", theta, data.inputs[index], data.targets[index], data.loss
+        )
+        if momenta[t] == 0:
+            direction = g
+        else:
+            buf = g.copy() if buf is None else momenta[t] * buf + g
+            direction = buf
+        theta = theta - rates[t] * direction
+    np.testing.assert_allclose(train(sgd).final_weights, theta, rtol=1e-12, atol=1e-14)
+
+    rates = learning_rates("onecycle", 0.02, 30, adam_params)
+    beta1 = momentum_values("onecycle", "adam", 0.02, 30, adam_params)
+    theta = init_params(layout, 0)
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t in range(30):
+        _, g, _ = loss_and_grad(layout, "tanh", theta, data.inputs, data.targets, data.loss)
+        m = beta1[t] * m + (1 - beta1[t]) * g
+        v = 0.999 * v + 0.001 * g * g
+        step = t + 1  # the bias correction reads the step's own beta1, as torch's Adam does
+        denom = np.sqrt(v) / math.sqrt(1 - 0.999**step) + 1e-8
+        theta = theta - rates[t] / (1 - beta1[t] ** step) * m / denom
+    together = train_many([adam, dataclasses.replace(adam, scheduler_params={})])
+    np.testing.assert_allclose(together[0].final_weights, theta, rtol=1e-10, atol=1e-13)
+    np.testing.assert_array_equal(together[0].final_weights, train(adam).final_weights)
+    assert np.abs(together[0].final_weights - together[1].final_weights).max() > 1e-4
 
 
 def test_reduce_on_plateau_steps_once_per_epoch_on_the_full_data_loss():

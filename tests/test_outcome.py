@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.i18n import TEXT
-from engine import examples, limits
+from engine import limits
 from engine.catalog import SURFACES
 from engine.config import RunConfig
 from engine.formula import custom_surface
@@ -23,6 +23,7 @@ from engine.outcome import (
     window_scales,
 )
 from engine.simulate import divergence_floor, simulate
+from tests import examples
 
 BOWL = SURFACES["bowl"]
 

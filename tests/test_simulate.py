@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 
 # Submodules, not `from engine import ...`: that also works where `engine` resolves as a
 # namespace package (a stale editable install).
-from engine import examples, limits
+from engine import limits
 from engine.catalog import SURFACES
 from engine.config import RunConfig
 from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
 from engine.outcome import OUTCOMES
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS
 from engine.simulate import divergence_limit, simulate, simulate_many
+from tests import examples
 
 ARRAYS = ("params", "loss", "lr", "grad", "epoch")
 
@@ -656,13 +657,7 @@ def run_configs(draw):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config=run_configs())
 def test_any_valid_config_gives_a_finite_json_safe_run(config):
-    from engine.simulate import NotSimulated
-
-    try:
-        run = simulate(config)
-    except NotSimulated as error:  # cycled momentum: valid, refused by name (not ignored)
-        assert config.scheduler_params.get("cycle_momentum") and "cycle_momentum" in str(error)
-        return
+    run = simulate(config)  # every valid config runs, cycled momentum included
     assert run.outcome in OUTCOMES
     assert_finite(run)
     k = run.steps_taken
@@ -675,13 +670,69 @@ def test_any_valid_config_gives_a_finite_json_safe_run(config):
     json.dumps(run.to_dict(), allow_nan=False)
 
 
-def test_cycled_momentum_is_refused_by_name_not_silently_ignored():
-    """PyTorch's CyclicLR and OneCycleLR cycle the momentum by default; the step loop does not
-    yet, so such a run is refused with the field named (the controls show the message)."""
-    from engine.simulate import NotSimulated
+def cycled_configs() -> list[RunConfig]:
+    """Runs whose momentum (beta1) a schedule cycles, mixed with runs of the same optimizers
+    that do not: each family then holds different momenta row by row, or splits (Adam)."""
+    on = {"cycle_momentum": True}
+    to_zero = {**on, "step_size_up": 5, "base_momentum": 0.0}
+    return [
+        RunConfig(optimizer="momentum", scheduler="cyclic", scheduler_params=on, steps=80),
+        RunConfig(optimizer="momentum", scheduler="cyclic", scheduler_params=to_zero, steps=50),
+        RunConfig(optimizer="momentum", scheduler="cyclic", steps=80),
+        RunConfig(optimizer="momentum", optimizer_params={"momentum": 0.5}, steps=80),
+        RunConfig(optimizer="sgd", scheduler="onecycle", scheduler_params=on, steps=80),
+        RunConfig(optimizer="sgd", scheduler="onecycle", steps=80),
+        RunConfig(optimizer="nesterov", scheduler="onecycle", scheduler_params={**on, "three_phase": True}),
+        RunConfig(optimizer="rmsprop", lr=0.01, scheduler="cyclic", scheduler_params=to_zero, steps=60),
+        RunConfig(optimizer="rmsprop", lr=0.01, optimizer_params={"momentum": 0.3}, steps=60),
+        RunConfig(optimizer="adam", scheduler="cyclic", scheduler_params=on, steps=80),
+        RunConfig(optimizer="adam", scheduler="onecycle", scheduler_params=on, steps=70),
+        RunConfig(optimizer="adam", steps=80),
+        RunConfig(optimizer="adamw", scheduler="cyclic", scheduler_params=to_zero, steps=80),
+    ]
 
-    for scheduler in ("cyclic", "onecycle"):
-        config = RunConfig(optimizer="momentum", scheduler=scheduler, scheduler_params={"cycle_momentum": True})
-        with pytest.raises(NotSimulated, match=rf"{scheduler}\.cycle_momentum"):
-            simulate(config)
-        assert simulate(config.replace(scheduler_params={"cycle_momentum": False})).steps_taken == config.steps
+
+def test_cycled_momentum_runs_alike_alone_and_in_company():
+    configs = cycled_configs()
+    together = simulate_many(configs)
+    backward = simulate_many(configs[::-1])[::-1]
+    for config, run, other in zip(configs, together, backward, strict=True):
+        assert_same_run(run, simulate(config))
+        assert_same_run(run, other)
+
+
+def test_cycled_momentum_changes_the_run_and_only_with_cycle_momentum():
+    """PyTorch's CyclicLR and OneCycleLR move the momentum (beta1) against the rate: the
+    path differs from the same run at the optimizer's own momentum, the rates do not."""
+    for optimizer in ("sgd", "momentum", "rmsprop", "adam"):
+        for scheduler in ("cyclic", "onecycle"):
+            config = RunConfig(optimizer=optimizer, scheduler=scheduler, scheduler_params={"cycle_momentum": True})
+            cycled, plain = simulate(config), simulate(config.replace(scheduler_params={}))
+            np.testing.assert_array_equal(cycled.lr, plain.lr)
+            assert cycled.params.shape == plain.params.shape
+            # the first step is alike: no velocity yet (Adam: beta1 cancels in its bias correction)
+            np.testing.assert_allclose(cycled.params[:2], plain.params[:2], rtol=1e-12, atol=0)
+            assert np.abs(cycled.params - plain.params).max() > 1e-3, (optimizer, scheduler)
+
+
+def test_plain_sgd_with_cycled_momentum_is_torchs_sgd_with_that_momentum():
+    """torch's SGD has momentum 0 unless asked, and the scheduler sets it: plain sgd becomes SGD
+    with momentum, no dampening (its buffer is the first gradient, then mu_t buf + g)."""
+    params = {"cycle_momentum": True, "step_size_up": 4}
+    config = RunConfig(surface="ravine", optimizer="sgd", lr=0.01, steps=30, scheduler="cyclic", scheduler_params=params)
+    from engine.schedules import learning_rates, momentum_values
+
+    rates = learning_rates("cyclic", 0.01, 30, params)
+    momenta = momentum_values("cyclic", "sgd", 0.01, 30, params)
+    surface = config.loss_surface
+    p = np.array(config.resolved_start, dtype=float)
+    buf = None
+    path = [p]
+    for t in range(30):
+        g = surface.grad(p[None])[0]
+        buf = g.copy() if buf is None else momenta[t] * buf + g
+        p = p - rates[t] * buf
+        path.append(p)
+    np.testing.assert_allclose(simulate(config).params, np.array(path), rtol=1e-12, atol=0)
+
+

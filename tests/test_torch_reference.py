@@ -2,8 +2,10 @@
 
 tests/data/torch_reference.json holds what torch 2.13 (float64, CPU) did when it ran the
 script torch_code(config) generates, for every optimizer x scheduler on the bowl and the
-trap, weight decay (L2 and AdamW's decoupled), PyTorch's momentum cycling, mini-batch data
-fits with ReduceLROnPlateau and a lecturer's formula (scripts/torch_reference.py wrote it).
+trap, weight decay (L2 and AdamW's decoupled), PyTorch's momentum cycling (CyclicLR and
+OneCycleLR setting momentum or beta1 before every step: every mode and shape, a momentum that
+reaches 0 or starts there, with weight decay, on mini-batches), mini-batch data fits with
+ReduceLROnPlateau and a lecturer's formula (scripts/torch_reference.py wrote it).
 Each case's digest is of the generated text, so changing the generator without re-recording
 fails here.
 """
@@ -18,46 +20,17 @@ import numpy as np
 import pytest
 
 from engine import SCHEDULER_NAMES, RunConfig, simulate
-from engine.catalog import problem_of
 from engine.code import KERAS_NAMES, config_from_record, keras_code, torch_code
-from engine.optimizers import CYCLED_MOMENTUM, OPTIMIZER_NAMES, OPTIMIZERS, resolve_optimizer
-from engine.schedules import learning_rates, momentum_values
+from engine.optimizers import CYCLED_MOMENTUM, NESTEROV_WITHOUT_MOMENTUM, OPTIMIZER_NAMES
+from engine.params import SettingError
+from engine.schedules import momentum_values
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "torch_reference.json").read_text())
 CASES = {case["name"]: case for case in REFERENCE["cases"]}
 RTOL = 1e-9
 
 
-def cycled_replay(config: RunConfig) -> np.ndarray:
-    """A run with PyTorch's momentum cycling, stepped here with the engine's own parts: the
-    schedule's rates and momenta and the optimizer's update (engine.simulate does not cycle
-    momentum yet). Plain sgd becomes torch's SGD with a momentum, as it does in PyTorch."""
-    rates = learning_rates(config.scheduler, config.lr, config.steps, config.scheduler_params)
-    momenta = momentum_values(
-        config.scheduler, config.optimizer, config.lr, config.steps, config.scheduler_params
-    )
-    name = "momentum" if config.optimizer == "sgd" else config.optimizer
-    hyper = resolve_optimizer(name, config.optimizer_params)
-    optimizer = OPTIMIZERS[name]
-    surface = problem_of(config.surface).surface(config.normalization)
-    p = np.array([config.resolved_start], dtype=float)
-    state = optimizer.init(p, hyper)
-    path = [p[0]]
-    for t in range(config.steps):
-        step_hyper = dict(hyper)
-        if CYCLED_MOMENTUM[config.optimizer] == "betas":
-            step_hyper["betas"] = (float(momenta[t]), hyper["betas"][1])
-        else:
-            step_hyper["momentum"] = float(momenta[t])
-        updates, state = optimizer.update(surface.grad(p), state, float(rates[t]), step_hyper)
-        p = p + updates
-        path.append(p[0])
-    return np.array(path)
-
-
 def engine_path(config: RunConfig) -> np.ndarray:
-    if config.scheduler_params.get("cycle_momentum"):
-        return cycled_replay(config)
     return simulate(config).params
 
 
@@ -105,6 +78,78 @@ def test_momentum_cycling_without_momentum_is_refused_like_pytorch():
             momentum_values(scheduler, "adagrad", 0.1, 10, {"cycle_momentum": True})
         assert torch_words["CyclicLR"] in str(err.value)
         assert momentum_values(scheduler, "adagrad", 0.1, 10, None) is None  # off by default
+
+
+def test_the_reference_cycles_momentum_on_every_optimizer_that_has_one():
+    cycled = [
+        c["config"]
+        for c in REFERENCE["cases"]
+        if c["config"]["scheduler_params"].get("cycle_momentum")
+    ]
+    with_momentum = {name for name in OPTIMIZER_NAMES if CYCLED_MOMENTUM[name] is not None}
+    assert with_momentum == {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}
+    assert {(c["optimizer"], c["scheduler"]) for c in cycled} == {
+        (o, s) for o in with_momentum for s in ("cyclic", "onecycle")
+    }
+    shapes = {
+        (c["scheduler"], key, str(value))
+        for c in cycled
+        for key, value in c["scheduler_params"].items()
+    }
+    for shape in (("cyclic", "mode", "triangular2"), ("cyclic", "mode", "exp_range"),
+                  ("cyclic", "base_momentum", "0.0"), ("cyclic", "max_momentum", "0.0"),
+                  ("onecycle", "three_phase", "True"), ("onecycle", "anneal_strategy", "linear")):  # fmt: skip
+        assert shape in shapes
+    assert any(c.get("batch_size") for c in cycled)
+    assert any(c.get("optimizer_params", {}).get("weight_decay") for c in cycled)
+
+
+def test_rmsprop_cycling_up_from_zero_momentum_is_refused_as_pytorch_fails():
+    # torch's RMSprop makes its momentum buffer on the first step only if momentum > 0 then.
+    assert REFERENCE["rmsprop_from_zero_error"] == "KeyError: 'momentum_buffer'"
+    for scheduler in ("cyclic", "onecycle"):
+        params = {"cycle_momentum": True, "base_momentum": 0.5, "max_momentum": 0.0}
+        with pytest.raises(SettingError, match="momentum_buffer") as err:
+            RunConfig(optimizer="rmsprop", scheduler=scheduler, scheduler_params=params)
+        assert err.value.field == f"{scheduler}.max_momentum"
+        RunConfig(
+            optimizer="momentum", scheduler=scheduler, scheduler_params=params
+        )  # torch's SGD copes
+        RunConfig(
+            optimizer="rmsprop",
+            scheduler=scheduler,
+            scheduler_params={**params, "base_momentum": 0.0},
+        )
+
+
+def test_nesterov_without_momentum_and_a_zero_length_phase_are_refused_as_pytorch_refuses():
+    torch_words = REFERENCE["nesterov_zero_momentum_error"]
+    assert torch_words == NESTEROV_WITHOUT_MOMENTUM
+    with pytest.raises(SettingError, match="Nesterov's look-ahead needs a momentum") as err:
+        RunConfig(optimizer="nesterov", optimizer_params={"momentum": 0.0})
+    assert torch_words in str(err.value) and err.value.field == "nesterov.momentum"
+    # PyTorch's OneCycleLR divides by zero when a phase starts where it ends.
+    assert REFERENCE["onecycle_zero_phase_error"].startswith("ZeroDivisionError")
+    with pytest.raises(SettingError, match="zero steps .*divides by zero") as err:
+        RunConfig(scheduler="onecycle", steps=10, scheduler_params={"pct_start": 0.1})
+    assert err.value.field == "onecycle.pct_start"
+    RunConfig(
+        scheduler="onecycle", steps=10, scheduler_params={"pct_start": 0.25}
+    )  # 1.5 steps: fine
+
+
+def test_generated_code_writes_the_cycled_momenta_it_uses():
+    code = torch_code(RunConfig(optimizer="adam", scheduler="cyclic", scheduler_params={
+        "cycle_momentum": True, "base_momentum": 0.7, "step_size_up": 5}))  # fmt: skip
+    assert "step_size_up=5, cycle_momentum=True, base_momentum=0.7, max_momentum=0.9)" in code
+    assert "sets the optimizer's beta1 (betas[0]) before every step" in code
+    onecycle = torch_code(RunConfig(optimizer="momentum", scheduler="onecycle", steps=40,
+                                    scheduler_params={"cycle_momentum": True}))  # fmt: skip
+    assert (
+        "OneCycleLR(optimizer, max_lr=0.1, total_steps=40, cycle_momentum=True, "
+        "base_momentum=0.85, max_momentum=0.95)" in onecycle
+    )
+    assert "sets the optimizer's momentum before every step" in onecycle
 
 
 def test_generated_code_spells_out_the_engine_defaults_that_differ_from_pytorchs():

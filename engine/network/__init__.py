@@ -20,8 +20,7 @@ from engine.network.landscape import (
     random_window,
 )
 from engine.network.mlp import ACTIVATIONS, Layout, forward, init_params, loss_and_grad
-from engine.network.outcome import reference_loss
-from engine.network.train import NetworkConfig, NetworkRun, train, train_many
+from engine.network.train import NetworkConfig, NetworkRun, reference_loss, train, train_many
 
 __all__ = [
     "ACTIVATIONS",

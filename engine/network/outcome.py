@@ -3,7 +3,7 @@
 A network's loss has no known minimum, so the yardstick is the *reference loss* L_ref: the
 lowest full-data loss that REFERENCE_SEEDS seeds of Adam at REFERENCE_LR, full batch,
 REFERENCE_STEPS steps on standardized inputs reach with the same architecture on the same
-data (`reference_loss`, cached). Input scaling does not change what a network can fit (an
+data (engine.network.train.reference_loss, cached). Input scaling does not change what a network can fit (an
 affine rescaling of the inputs is absorbed by the first layer), so one reference serves every
 normalization.
 
@@ -39,12 +39,8 @@ data keeps falling as the weights grow), so these rules read the loss curve, not
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
-
-from engine.network.train import NetworkConfig, baseline_loss, train_many
 
 CONVERGED_GAP = 0.05
 STANDSTILL = 10
@@ -55,27 +51,6 @@ REFERENCE_LR = 0.01
 REFERENCE_STEPS = 2000
 # A rise in the loss smaller than this share of S is rounding, not a rise.
 ROUNDING = 1e-12
-
-
-@lru_cache(maxsize=64)
-def reference_loss(dataset: str, data_seed: int, hidden: tuple[int, ...], activation: str) -> float:
-    """L_ref (module docstring): the lowest loss of the reference runs, over all their steps."""
-    configs = [
-        NetworkConfig(
-            dataset=dataset,
-            data_seed=data_seed,
-            normalization="standard",
-            hidden=hidden,
-            activation=activation,
-            optimizer="adam",
-            lr=REFERENCE_LR,
-            steps=REFERENCE_STEPS,
-            seed=seed,
-        )
-        for seed in REFERENCE_SEEDS
-    ]
-    runs = train_many(configs, keep_weights=False, diagnose=False)
-    return float(min(run.loss.min() for run in runs))
 
 
 def tail_updates(steps: int) -> int:
@@ -100,20 +75,3 @@ def diagnose(loss: np.ndarray, *, best: float, constant: float, diverged: bool, 
         return "slow"
     rises = np.count_nonzero(np.diff(tail) > ROUNDING * scale)
     return "overshooting" if rises >= RISES * (len(tail) - 1) else "local_minimum"
-
-
-def label_runs(runs: list) -> list:
-    """Each NetworkRun with its outcome filled in (runs of one training group)."""
-    out = []
-    for run in runs:
-        config = run.config
-        best = reference_loss(config.dataset, config.data_seed, config.hidden, config.activation)
-        label = diagnose(
-            run.loss,
-            best=best,
-            constant=baseline_loss(run.data),
-            diverged=run.diverged_at is not None,
-            noisy=not config.full_batch,
-        )
-        out.append(replace(run, outcome=label))
-    return out

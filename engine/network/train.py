@@ -11,7 +11,9 @@ Each step t mirrors engine.simulate's loop:
 1. the full-data loss L(θ_t) (and accuracy) is recorded; with the full batch it comes from the
    same pass as the gradient;
 2. ReduceLROnPlateau, stepped once per epoch on the full-data loss at the end of the epoch,
-   sets the rate (other schedules are precomputed by engine.schedules.learning_rates);
+   sets the rate (other schedules are precomputed by engine.schedules.learning_rates), and a
+   CyclicLR or OneCycleLR with cycle_momentum sets the step's momentum or beta1
+   (engine.steploop.cycled_momenta);
 3. the gradient on the step's batch (engine.simulate.batch_orders: a fresh shuffle of the n
    examples per epoch from the run's seed, cut into consecutive batches, the last one shorter;
    ceil(n / batch) steps per epoch) goes to OPTIMIZERS[name].update, and θ_{t+1} = θ_t + update.
@@ -33,13 +35,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from engine import limits
-from engine.config import _frozen, _hashable, _integer, _number
+from engine.network import outcome
 from engine.network.data import DATASETS, NETWORK_NORMALIZATIONS, Dataset, make_dataset
 from engine.network.mlp import (
     ACTIVATIONS,
@@ -51,8 +55,17 @@ from engine.network.mlp import (
     mean_loss,
 )
 from engine.optimizers import OPTIMIZERS, resolve_optimizer
-from engine.schedules import resolve_schedule
-from engine.simulate import _family_key, _optimizer_hyper, _plateau, _rate_table, batch_orders
+from engine.params import check_integer, check_number, hashable, read_only, refused
+from engine.schedules import check_cycled_momentum, resolve_schedule
+from engine.steploop import (
+    batch_orders,
+    cycled_momenta,
+    family_hyper,
+    family_key,
+    plateau_of,
+    rate_table,
+    stepped_optimizer,
+)
 
 # How often the step loop checks whether every run has already blown up (as engine.simulate).
 _DIVERGENCE_CHECK_EVERY = 32
@@ -89,39 +102,36 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         if self.dataset not in DATASETS:
-            raise ValueError(
-                f"dataset = {self.dataset!r} is not allowed: expected one of {', '.join(DATASETS)}"
-            )
+            raise refused("dataset", self.dataset, "one of " + ", ".join(DATASETS))
         if self.normalization not in NETWORK_NORMALIZATIONS:
-            raise ValueError(
-                f"normalization = {self.normalization!r} is not allowed: expected one of "
-                + ", ".join(NETWORK_NORMALIZATIONS)
+            raise refused(
+                "normalization", self.normalization, "one of " + ", ".join(NETWORK_NORMALIZATIONS)
             )
         if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation = {self.activation!r} is not allowed: expected one of {', '.join(ACTIVATIONS)}"
-            )
+            raise refused("activation", self.activation, "one of " + ", ".join(ACTIVATIONS))
         try:
             hidden = tuple(self.hidden)
         except TypeError:
-            raise ValueError(
-                f"hidden = {self.hidden!r} is not allowed: expected a list of layer widths"
-            ) from None
+            raise refused("hidden", self.hidden, "a list of layer widths") from None
         set_(self, "hidden", Layout(1, hidden).hidden)  # checks the widths
-        set_(self, "lr", _number(self.lr, "lr", limits.LR_MIN, limits.LR_MAX))
-        set_(self, "steps", _integer(self.steps, "steps", limits.STEPS_MIN, limits.STEPS_MAX))
-        set_(self, "seed", _integer(self.seed, "seed", limits.SEED_MIN, limits.SEED_MAX))
+        set_(self, "lr", check_number(self.lr, "lr", limits.LR_MIN, limits.LR_MAX))
+        set_(self, "steps", check_integer(self.steps, "steps", limits.STEPS_MIN, limits.STEPS_MAX))
+        set_(self, "seed", check_integer(self.seed, "seed", limits.SEED_MIN, limits.SEED_MAX))
         set_(
             self,
             "data_seed",
-            _integer(self.data_seed, "data_seed", limits.SEED_MIN, limits.SEED_MAX),
+            check_integer(self.data_seed, "data_seed", limits.SEED_MIN, limits.SEED_MAX),
         )
-        set_(self, "optimizer_params", _frozen(self.optimizer_params, "optimizer_params"))
-        set_(self, "scheduler_params", _frozen(self.scheduler_params, "scheduler_params"))
+        set_(self, "optimizer_params", read_only(self.optimizer_params, "optimizer_params"))
+        set_(self, "scheduler_params", read_only(self.scheduler_params, "scheduler_params"))
         if self.batch_size is not None:
-            set_(self, "batch_size", _integer(self.batch_size, "batch_size", 1, self.data.n))
-        resolve_optimizer(self.optimizer, self.optimizer_params)
-        resolve_schedule(self.scheduler, self.lr, self.steps, self.scheduler_params)
+            set_(self, "batch_size", check_integer(self.batch_size, "batch_size", 1, self.data.n))
+        # Kept, as RunConfig keeps them: the step loop reads them (engine.steploop).
+        schedule = resolve_schedule(self.scheduler, self.lr, self.steps, self.scheduler_params)
+        check_cycled_momentum(self.scheduler, self.optimizer, schedule)
+        optimizer = resolve_optimizer(self.optimizer, self.optimizer_params)
+        set_(self, "resolved_optimizer_params", MappingProxyType(optimizer))
+        set_(self, "resolved_scheduler_params", MappingProxyType(schedule))
 
     @property
     def data(self) -> Dataset:
@@ -136,7 +146,7 @@ class NetworkConfig:
         return self.batch_size is None or self.batch_size >= self.data.n
 
     def __hash__(self) -> int:
-        return hash(tuple(_hashable(getattr(self, name)) for name in self.__dataclass_fields__))
+        return hash(tuple(hashable(getattr(self, name)) for name in self.__dataclass_fields__))
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,9 +229,7 @@ def train_many(
     its update stay float64 (a test bounds the difference from float64).
     """
     if precision not in PRECISIONS:
-        raise ValueError(
-            f"precision = {precision!r} is not allowed: expected one of {', '.join(PRECISIONS)}"
-        )
+        raise refused("precision", precision, "one of " + ", ".join(PRECISIONS))
     groups: dict[tuple, list[int]] = defaultdict(list)
     for index, config in enumerate(configs):
         groups[_group_key(config)].append(index)
@@ -229,8 +237,6 @@ def train_many(
     for indices in groups.values():
         runs = _train_group([configs[i] for i in indices], keep_weights, PRECISIONS[precision])
         if diagnose:
-            from engine.network.outcome import label_runs  # outcome trains reference runs itself
-
             runs = label_runs(runs)
         for index, run in zip(indices, runs, strict=True):
             results[index] = run
@@ -239,7 +245,7 @@ def train_many(
 
 def _group_key(config: NetworkConfig) -> tuple:
     """Runs with equal keys share a step loop: same data, network, batches' size, length and
-    optimizer family (engine.simulate._family_key)."""
+    optimizer family (engine.steploop.family_key)."""
     return (
         config.dataset,
         config.data_seed,
@@ -248,7 +254,7 @@ def _group_key(config: NetworkConfig) -> tuple:
         config.activation,
         None if config.full_batch else config.batch_size,
         config.steps,
-        _family_key(config),
+        family_key(config),
     )
 
 
@@ -265,10 +271,11 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
     x, y, loss_name = data.inputs.astype(compute), data.targets.astype(compute), data.loss
     steps, runs, n = first.steps, len(configs), data.n
     classify = data.task == "classification"
-    optimizer = OPTIMIZERS[first.optimizer]
-    hyper = _optimizer_hyper(configs)
-    rates = _rate_table(configs, steps)
-    plateau, plateau_rows = _plateau(configs)
+    optimizer = OPTIMIZERS[stepped_optimizer(first)[0]]
+    hyper = family_hyper(configs)
+    cycled = cycled_momenta(configs, steps)
+    rates = rate_table(configs, steps)
+    plateau, plateau_rows = plateau_of(configs)
 
     if first.full_batch:
         batch, per_epoch = n, 1
@@ -328,7 +335,8 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 rates[t, plateau_rows, 0] = plateau.lr
             if not isinstance(rates, float):
                 lr_t = rates[t]
-            move, state = optimizer.update(g, state, lr_t, hyper)
+            step_hyper = hyper if cycled is None else cycled.hyper_at(hyper, t)
+            move, state = optimizer.update(g, state, lr_t, step_hyper)
             theta = theta + move
             if keep_weights:
                 weights[t + 1] = theta
@@ -371,4 +379,42 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 outcome=None,
             )
         )
+    return out
+
+
+@lru_cache(maxsize=64)
+def reference_loss(dataset: str, data_seed: int, hidden: tuple[int, ...], activation: str) -> float:
+    """L_ref (engine.network.outcome's docstring): the lowest loss of the reference runs, over all their steps."""
+    configs = [
+        NetworkConfig(
+            dataset=dataset,
+            data_seed=data_seed,
+            normalization="standard",
+            hidden=hidden,
+            activation=activation,
+            optimizer="adam",
+            lr=outcome.REFERENCE_LR,
+            steps=outcome.REFERENCE_STEPS,
+            seed=seed,
+        )
+        for seed in outcome.REFERENCE_SEEDS
+    ]
+    runs = train_many(configs, keep_weights=False, diagnose=False)
+    return float(min(run.loss.min() for run in runs))
+
+
+def label_runs(runs: list) -> list:
+    """Each NetworkRun with its outcome filled in (runs of one training group)."""
+    out = []
+    for run in runs:
+        config = run.config
+        best = reference_loss(config.dataset, config.data_seed, config.hidden, config.activation)
+        label = outcome.diagnose(
+            run.loss,
+            best=best,
+            constant=baseline_loss(run.data),
+            diverged=run.diverged_at is not None,
+            noisy=not config.full_batch,
+        )
+        out.append(replace(run, outcome=label))
     return out

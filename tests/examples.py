@@ -1,4 +1,5 @@
-"""Named runs that show a lesson, each asserted by tests/test_simulate.py.
+"""Named runs that show a lesson, each asserted by tests/test_simulate.py (test data: no
+production module uses them).
 
 The local-minimum trap (lessons L7 and L9), every run plain SGD from the trap's default start
 on the pothole's far wall. The pothole is narrow (curvature about 8), so steps with a rate
