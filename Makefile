@@ -40,8 +40,12 @@ browser:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# The tests that need no browser run on every core (pytest-xdist); the browser tests (marked
+# "browser": every test using dash_duo, tests/conftest.py), which drive one Chromium each and
+# watch animations, run after them, one at a time.
 test: $(VENV)/.installed-test browser lint
-	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m pytest --headless -W error::RuntimeWarning $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto -m "not browser" -W error::RuntimeWarning $(PYTEST_ARGS)
+	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m pytest --headless -m browser -W error::RuntimeWarning $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test browser
 	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m benchmarks

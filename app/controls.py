@@ -1,11 +1,14 @@
-"""Labelled controls, built from the engine's parameter specs (one place for every range)."""
+"""Labelled controls, built from the engine's parameter specs (one place for every range), and
+the optimizer and scheduler menus' labels (with their PyTorch and Keras names)."""
 
 from __future__ import annotations
 
 from dash import dcc, html
 
-from app.i18n import t
+from app.i18n import name_in, t
+from engine.optimizers import OPTIMIZERS
 from engine.params import ParamSpec
+from engine.schedules import SCHEDULES
 
 
 def labelled(label: str, control, *, control_id: str | None = None, hint: str | None = None, error_id: str | None = None) -> html.Div:
@@ -97,6 +100,46 @@ def _control_value(spec: ParamSpec, value):
 
 def option(label: str, value) -> dict:
     return {"label": label, "value": value}
+
+
+def _named(title: str, names: list[str]) -> str:
+    """A menu title with the library names added inside its parentheses (or new ones)."""
+    extra = " · ".join(names)
+    return f"{title[:-1]} · {extra})" if title.endswith(")") else f"{title} ({extra})"
+
+
+def optimizer_label(name: str, lang: str) -> str:
+    """"Adam (torch.optim.Adam · keras.optimizers.Adam)": so a student who learned either
+    library recognises it (the names are the registry's)."""
+    entry = OPTIMIZERS[name]
+    names = [f"torch.optim.{entry.torch_class}"] if entry.torch_class else []
+    return _named(name_in("optimizer", name, entry.title, lang), [*names, entry.keras_name or t("no_keras", lang)])
+
+
+def scheduler_label(name: str, lang: str) -> str:
+    """"Reduce on plateau (ReduceLROnPlateau · Keras callback ReduceLROnPlateau)": the torch
+    class (already in most titles) and the Keras counterpart, shortened to fit the menu."""
+    entry = SCHEDULES[name]
+    title = name_in("scheduler", name, entry.title, lang)
+    names = [entry.torch_class] if entry.torch_class and entry.torch_class not in title else []
+    keras = entry.keras_name
+    if keras is None:
+        keras = t("no_keras", lang)
+    elif keras.startswith("keras.callbacks."):
+        keras = f"{t('keras_callback', lang)} {keras.removeprefix('keras.callbacks.')}"
+    elif keras.startswith("keras.optimizers.schedules."):
+        keras = f"Keras {keras.removeprefix('keras.optimizers.schedules.')}"
+    elif not keras.startswith("keras."):
+        keras = f"Keras: {keras}"  # a phrase, e.g. "a fixed learning_rate"
+    return _named(title, [*names, keras])
+
+
+def optimizer_options(lang: str) -> list[dict]:
+    return [option(optimizer_label(name, lang), name) for name in OPTIMIZERS]
+
+
+def scheduler_options(lang: str) -> list[dict]:
+    return [option(scheduler_label(name, lang), name) for name in SCHEDULES]
 
 
 def batch_options(n: int, lang: str) -> list[dict]:

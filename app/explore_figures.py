@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from app.figures import FONT, _base_layout
+from app.i18n import TEXT, t
 from engine.explore import LrSweep, StabilityMap
 from engine.outcome import OUTCOMES
 
@@ -38,47 +39,16 @@ LOSS_FLOOR = 1e-16
 # Diverged runs sit this factor above the highest loss of any other run (or the start).
 DIVERGED_HEADROOM = 10.0
 
-TEXT: dict[str, dict[str, str]] = {
-    "learning_rate": {"en": "learning rate", "ko": "학습률"},
-    "loss": {"en": "loss", "ko": "손실"},
-    "excess_loss": {"en": "loss − minimum", "ko": "손실 − 최솟값"},
-    "converged": {"en": "converged", "ko": "수렴"},
-    "overshooting": {"en": "overshooting", "ko": "오버슈팅"},
-    "diverged": {"en": "diverged", "ko": "발산"},
-    "diverged_at": {"en": "diverged at step {step}", "ko": "{step} 스텝에서 발산"},
-    "local_minimum": {"en": "local minimum", "ko": "지역 최소점"},
-    "slow": {"en": "too slow", "ko": "너무 느림"},
-    "saddle": {"en": "saddle point", "ko": "안장점"},
-    "momentum": {"en": "momentum μ", "ko": "모멘텀 μ"},
-    "batch_size": {"en": "batch size", "ko": "배치 크기"},
-    "beta1": {"en": "β₁ (Adam)", "ko": "β₁ (Adam)"},
-    "current": {"en": "current {value}", "ko": "현재 {value}"},
-    "current_settings": {"en": "current settings", "ko": "현재 설정"},
-    "suggested": {"en": "suggested {value}", "ko": "추천 {value}"},
-    "refused": {"en": "not allowed", "ko": "허용되지 않음"},
-    "finder_title": {
-        "en": "Learning-rate finder: loss after {steps} steps",
-        "ko": "학습률 찾기: {steps} 스텝 후 손실",
-    },
-    "map_title": {
-        "en": "Stability map: outcome after {steps} steps",
-        "ko": "안정성 지도: {steps} 스텝 후 결과",
-    },
-    "theory": {"en": "theory: {formula}", "ko": "이론: {formula}"},
-}
-
-
-def label(key: str, lang: str = "en", **values) -> str:
-    """The text for key in lang (English when lang is unknown), placeholders filled."""
-    entry = TEXT.get(key, {"en": key.replace("_", " ")})
-    text = entry.get(lang, entry["en"])
-    return text.format(**values) if values else text
+def outcome_name(outcome: str, lang: str = "en") -> str:
+    """An outcome's name in the legend; one named after the words were written reads as its key."""
+    key = f"explore_{outcome}"
+    return t(key, lang) if key in TEXT else outcome.replace("_", " ")
 
 
 def second_label(second: str, scheduler: str, lang: str = "en") -> str:
     """Axis title of a second setting: the lecture's word, or scheduler.name (PyTorch's)."""
-    if second in TEXT:
-        return label(second, lang)
+    if f"explore_{second}" in TEXT:
+        return t(f"explore_{second}", lang)
     return f"{scheduler}.{second}"
 
 
@@ -111,13 +81,14 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
     cap = DIVERGED_HEADROOM * max(float(shown[kept].max()) if kept.any() else 0.0, start)
     heights = np.where(kept, shown, cap)
     outcome = np.asarray(sweep.outcome)
-    lr_word, loss_word = label("learning_rate", lang), label("excess_loss", lang)
+    lr_word, loss_word = t("explore_learning_rate", lang), t("explore_excess_loss", lang)
 
     def hover(i: int) -> str:
         at = sweep.diverged_at[i]
-        what = (
-            label("diverged_at", lang, step=at) if at is not None else label(str(outcome[i]), lang)
-        )
+        if at is not None:
+            what = t("explore_diverged_at", lang, step=at)
+        else:
+            what = outcome_name(str(outcome[i]), lang)
         loss = f"{loss_word} {float(sweep.excess_loss[i]):.3g}"
         return f"{lr_word} {rates[i]:.3g}<br>{loss}<br>{what}"
 
@@ -141,7 +112,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
                 "x": rates[chosen].tolist(),
                 "y": heights[chosen].tolist(),
                 "mode": "markers",
-                "name": label(name, lang),
+                "name": outcome_name(name, lang),
                 "showlegend": bool(len(chosen)),
                 "marker": {
                     "color": OUTCOME_COLOURS.get(name, OTHER_OUTCOME_COLOUR),
@@ -163,7 +134,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
                 "x": [float(rates[i])],
                 "y": [float(heights[i])],
                 "mode": "markers",
-                "name": label("suggested", lang, value=f"{suggested:.3g}"),
+                "name": t("explore_suggested", lang, value=f"{suggested:.3g}"),
                 "marker": {
                     "color": SUGGESTED_COLOUR,
                     "symbol": "star",
@@ -181,7 +152,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
     shapes = [
         _vertical_line(
             current_lr,
-            label("current", lang, value=f"{current_lr:.3g}"),
+            t("explore_current", lang, value=f"{current_lr:.3g}"),
             INK,
             "dash",
             "start",
@@ -199,7 +170,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
             _vertical_line(own, limit_formula(sweep.config), LIMIT_COLOUR, "dashdot", "middle")
         )
 
-    layout = _base_layout(label("finder_title", lang, steps=sweep.config.steps), lang)
+    layout = _base_layout(t("explore_finder_title", lang, steps=sweep.config.steps), lang)
     layout.update(
         xaxis={
             "title": {"text": lr_word},
@@ -277,8 +248,8 @@ def stability_map_figure(
         colour = OUTCOME_COLOURS.get(name, OTHER_OUTCOME_COLOUR)
         colourscale += [[i / k, colour], [(i + 1) / k, colour]]
     second_word = second_label(smap.second, smap.config.scheduler, lang)
-    lr_word = label("learning_rate", lang)
-    names = [label(name, lang) for name in OUTCOMES]
+    lr_word = t("explore_learning_rate", lang)
+    names = [outcome_name(name, lang) for name in OUTCOMES]
 
     def number(value) -> float | int:
         return int(value) if isinstance(value, np.integer) else float(value)
@@ -287,7 +258,7 @@ def stability_map_figure(
     for row, value in enumerate(values):
         cells = smap.outcome[row]
         z.append([None if o is None else code[o] for o in cells])
-        text.append([label("refused", lang) if o is None else names[code[o]] for o in cells])
+        text.append([t("explore_refused", lang) if o is None else names[code[o]] for o in cells])
         customdata.append([[float(rate), number(value)] for rate in rates])
     data = [
         {
@@ -320,7 +291,7 @@ def stability_map_figure(
                 "x": np.asarray(smap.boundary, dtype=float).tolist(),
                 "y": values.astype(float).tolist(),
                 "mode": "lines",
-                "name": label("theory", lang, formula=formula),
+                "name": t("explore_theory", lang, formula=formula),
                 "line": {"color": INK, "width": 3, "dash": "dash"},
                 "hoverinfo": "skip",
             }
@@ -334,7 +305,7 @@ def stability_map_figure(
             "x": [float(current_lr)],
             "y": [shown_second],
             "mode": "markers",
-            "name": label("current_settings", lang),
+            "name": t("explore_current_settings", lang),
             "marker": {"color": INK, "size": 15, "line": {"color": "#ffffff", "width": 3}},
             "customdata": [[float(current_lr), float(current_second)]],
             "hovertemplate": f"{lr_word} {float(current_lr):.3g}<br>{second_word} "
@@ -348,7 +319,7 @@ def stability_map_figure(
             yaxis.update(tickvals=values.tolist(), ticktext=[str(v) for v in values.tolist()])
     else:
         yaxis.update(range=_linear_range(values))
-    layout = _base_layout(label("map_title", lang, steps=smap.steps), lang)
+    layout = _base_layout(t("explore_map_title", lang, steps=smap.steps), lang)
     layout.update(
         xaxis={
             "title": {"text": lr_word},

@@ -11,7 +11,6 @@ formula; the page's download also passes the runs drawn and any uploaded data (e
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import html as html_text
 import json
 import sys
@@ -20,14 +19,13 @@ from urllib.parse import parse_qsl
 
 import plotly.offline
 
-from app.callbacks import MAX_PINNED, compute_views, own_problem, stored_configs
-from app.factory import ASSETS, split_formula
+from app.assets import ASSETS
 from app.i18n import t
 from app.lessons import LESSONS, lesson_text
-from app.runs import config_from_dict, config_to_dict
-from app.urlstate import decode
-from engine.optimizers import OPTIMIZER_PARAMS
-from engine.schedules import SCHEDULER_PARAMS
+from app.links import MAX_QUERY_CHARS, decode, split_formula
+from app.runs import config_from_dict, own_problem, stored_configs
+from app.viewmodel import page_views
+from app.viewstate import MAX_PINNED
 
 GRAPHS = (("contour", "contour"), ("surface3d", "surface3d"), ("loss-graph", "loss"), ("lr-graph", "lr"), ("third-graph", "third"))
 
@@ -58,28 +56,21 @@ def _css_name(name: str) -> str:
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in name)
 
 
-def _control_values(config) -> tuple[list, list, list, list]:
-    opt_ids = [{"type": "opt-param", "owner": config.optimizer, "name": s.name} for s in OPTIMIZER_PARAMS[config.optimizer]]
-    opt_values = [config.optimizer_params.get(i["name"]) for i in opt_ids]
-    sched_ids = [{"type": "sched-param", "owner": config.scheduler, "name": s.name} for s in SCHEDULER_PARAMS[config.scheduler]]
-    sched_values = [config.scheduler_params.get(i["name"]) for i in sched_ids]
-    return opt_values, opt_ids, sched_values, sched_ids
-
-
 def export_html(query: str) -> str:
     """The HTML document for a URL query (the same state the app would show), a lecturer's
     formula (surface=custom&formula=...&x_range=...&y_range=...&start=x,y) too."""
     rest, custom = split_formula(query)
     state, _ = decode(rest)
     if custom is None:
-        return _document(state.current.surface, state.current, state.pinned, state.lang, state.preset)
-    start = dict(parse_qsl(query[:4000])).get("start", "")
+        return _document(state.current, state.pinned, state.lang, state.preset)
+    start = dict(parse_qsl(query[:MAX_QUERY_CHARS])).get("start", "")
     try:
         x, y = (float(v) for v in start.split(","))
-        current = dataclasses.replace(state.current, start=(x, y))
     except ValueError:  # no start, or not two numbers: the formula's default start
-        current = state.current
-    return _document("custom", current, (), state.lang, None, custom=custom)
+        x = y = None
+    problem = own_problem("custom", custom, None)
+    current = state.current.replace(surface=problem, start=None if x is None else (x, y))
+    return _document(current, (), state.lang, None)
 
 
 def export_view(current: dict, pinned, lang: str, custom: dict | None = None, upload: dict | None = None) -> str:
@@ -91,19 +82,11 @@ def export_view(current: dict, pinned, lang: str, custom: dict | None = None, up
     problems = {surface: problem} if problem is not None else None
     config = config_from_dict(current, problems)
     pins = [c for c in stored_configs(pinned, problems) if c.surface == config.surface]
-    return _document(surface, config, pins[-MAX_PINNED:], lang, None, custom=custom, upload=upload)
+    return _document(config, pins[-MAX_PINNED:], lang, None)
 
 
-def _document(surface: str, config, pinned, lang: str, preset, custom=None, upload=None) -> str:
-    opt_values, opt_ids, sched_values, sched_ids = _control_values(config)
-    opt_values = [",".join(map(str, v)) if isinstance(v, tuple) else v for v in opt_values]
-    start_x, start_y = config.start if config.start is not None else (None, None)
-    result = compute_views(
-        surface, config.optimizer, config.lr, config.scheduler,
-        config.batch_size if config.batch_size is not None else "full", config.normalization,
-        config.steps, config.seed, start_x, start_y, opt_values, opt_ids, sched_values, sched_ids,
-        [config_to_dict(c) for c in pinned], lang, custom=custom, upload=upload,
-    )  # fmt: skip
+def _document(config, pinned, lang: str, preset) -> str:
+    result = page_views(config, pinned, lang)
     if not result["ok"]:
         raise ValueError(result["notice"])
     figures = {element: result[key] for element, key in GRAPHS}

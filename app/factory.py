@@ -1,40 +1,23 @@
-"""Builds the Dash app: layout, callbacks and safe serving defaults."""
+"""Builds the Dash app: layout (with the main callback's first answer in it), callbacks and
+safe serving defaults."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+import json
+from urllib.parse import urlsplit
 
 import dash
-from dash import ClientsideFunction, Input, Output, dcc
-from flask import Flask, has_request_context, request
+from dash import ClientsideFunction, Input, Output, dcc, no_update
+from flask import Flask, g, has_request_context, request
 from flask_compress import Compress
 
 from app import callbacks, security
+from app.answers import main_outputs
+from app.assets import ASSETS
 from app.layout import page
-from app.urlstate import decode
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
-FORMULA_KEYS = ("formula", "x_range", "y_range")
-
-
-def split_formula(query: str) -> tuple[str, dict | None]:
-    """Take a lecturer's formula (surface=custom&formula=...) out of the query.
-
-    The formula is checked when the page computes (a bad one shows its error next to the
-    field); the rest of the query goes to the ordinary URL state. A start point belongs to the
-    formula's own window, so it stays with the formula.
-    """
-    pairs = parse_qsl(query[:4000], keep_blank_values=True)
-    values = dict(pairs)
-    if values.get("surface") != "custom":
-        return query, None
-    custom = {key: values.get(key, default)[:200] for key, default in zip(FORMULA_KEYS, ("x**2 + 3*sin(y)", "-3, 3", "-3, 3"), strict=True)}
-    rest = [(k, v) for k, v in pairs if k not in (*FORMULA_KEYS, "surface", "start", "pin")]
-    return urlencode(rest), custom
-
+from app.links import decode, split_formula
+from app.navigation import keep_view
+from app.request import PageRequest
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
@@ -100,6 +83,106 @@ def serve_compressed(server: Flask, prefix: str) -> None:
         return response
 
 
+MAIN_OUTPUT = "..contour.figure..."  # how the main callback's key in app.callback_map starts
+SURFACE_LATER = "surface3d-later"  # the Store holding the 3D view's first figure (see first_answer)
+
+# The 3D view's first figure, drawn once the map has drawn and the browser has shown it: in
+# software WebGL the surface takes ~0.5 s to draw, and drawn with the others in one task it
+# held back the first picture of the map and the curves.
+SURFACE_AFTER_MAP = """
+function (figure) {
+  if (!figure) return window.dash_clientside.no_update;
+  return new Promise(function (resolve) {
+    (function wait() {
+      var gd = document.querySelector('#contour .js-plotly-plot');
+      if (gd && gd._fullLayout && gd.querySelector('.trace')) {
+        window.requestAnimationFrame(function () { window.setTimeout(function () { resolve(figure); }, 0); });
+      } else {
+        window.requestAnimationFrame(wait);
+      }
+    })();
+  });
+}
+"""
+
+FIRST_SEARCH = "first-search"  # the Store holding the address the main callback wrote on load
+
+# The page's settings in their canonical form go into the address as the main callback's first
+# answer used to put them there: through dcc.Location's search (a layout value there would be
+# taken as the address it was mounted with, and a link opened later would navigate back).
+ADDRESS = """
+function (search) {
+  return typeof search === 'string' ? search : window.dash_clientside.no_update;
+}
+"""
+
+
+def main_callback(app: dash.Dash) -> dict:
+    return next(spec for key, spec in app.callback_map.items() if key.startswith(MAIN_OUTPUT))
+
+
+def _ids(tree) -> list:
+    """Every component of the page with an id, in page order (the order of ALL matches)."""
+    found = []
+    for root in tree:
+        for component in (root, *root._traverse()):
+            if getattr(component, "id", None) is not None:
+                found.append(component)
+    return found
+
+
+def _matches(component_id, spec: str) -> bool:
+    if not spec.startswith("{"):
+        return component_id == spec
+    pattern = json.loads(spec)
+    return (
+        isinstance(component_id, dict)
+        and set(component_id) == set(pattern)
+        and all(value == ["ALL"] or component_id[key] == value for key, value in pattern.items())
+    )
+
+
+def _value(components, spec: dict):
+    """A callback argument as the renderer sends it on load: the prop, or a list for ALL."""
+    prop = spec["property"]
+    found = [c for c in components if _matches(c.id, spec["id"])]
+    values = [c.id if prop == "id" else getattr(c, prop, None) for c in found]
+    return values if spec["id"].startswith("{") else (values[0] if values else None)
+
+
+def first_answer(app: dash.Dash, tree: list, search: str) -> None:
+    """Put the main callback's answer for this page into the page itself, so the first picture
+    needs no round trip (the main callback does not fire on load: prevent_initial_call).
+
+    The request is read from the page's controls exactly as the renderer would send it, and
+    answered through the memo (a class opening the same lesson is answered once). Every
+    output the callback sets goes into its component's prop, except the 3D view's figure,
+    which waits in a Store for the map to be drawn first (SURFACE_AFTER_MAP), and the
+    address, which a Store hands to dcc.Location once it is mounted (ADDRESS).
+    """
+    spec = main_callback(app)
+    components = _ids(tree)
+    arguments = [_value(components, s) for s in (*spec["inputs"], *spec["state"])]
+    names = spec["inputs_state_indices"]
+    fields = {name: arguments[index] for name, index in names.items() if name not in ("last_config", "last_search")}
+    (outputs, _config), hit = main_outputs.answer(PageRequest(**fields))
+    if has_request_context():
+        g.descent_cache = "hit" if hit else "miss"
+    by_id = {c.id: c for c in components if isinstance(c.id, str)}
+    for output, value in zip(spec["output"], outputs, strict=True):
+        component, prop = output.component_id, output.component_property
+        if (component, prop) == ("url", "search"):
+            value = keep_view(value, search)
+        if value is no_update:
+            continue
+        if (component, prop) == ("surface3d", "figure"):
+            by_id[SURFACE_LATER].data = value
+        elif (component, prop) == ("url", "search"):
+            by_id[FIRST_SEARCH].data = value
+        else:
+            setattr(by_id[component], prop, value)
+
+
 def create_app() -> dash.Dash:
     app = dash.Dash(
         __name__,
@@ -111,6 +194,12 @@ def create_app() -> dash.Dash:
         suppress_callback_exceptions=False,
     )
 
+    # plotly.js as a script of the page (Dash would load it once the first graph renders, after
+    # the layout): the first render then draws the layout's figures at once, and the bundle's
+    # URL names its version, so a second visit does not even revalidate it. dcc.Graph uses
+    # window.Plotly when it exists.
+    app.scripts.append_script({"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"})
+
     def layout():
         # The page is built from its URL: every setting, the lesson, the language, embed mode.
         # Dash's renderer fetches the layout from /_dash-layout without the page's query, so
@@ -120,12 +209,34 @@ def create_app() -> dash.Dash:
             query = request.query_string.decode("utf-8", "replace")
             if not query and request.referrer:
                 query = urlsplit(request.referrer).query
+        search = "?" + query if query else ""
         query, custom = split_formula(query)
         state, notices = decode(query)
-        return [page(state, notices, custom=custom), dcc.Store(id="player-sync"), dcc.Store(id="player-speed-sync")]
+        tree = [
+            page(state, notices, custom=custom),
+            dcc.Store(id="player-sync"),
+            dcc.Store(id="player-speed-sync"),
+            dcc.Store(id=SURFACE_LATER),
+            dcc.Store(id=FIRST_SEARCH),
+        ]
+        if app.callback_map:  # not while Dash checks the layout, before any callback exists
+            first_answer(app, tree, search)
+        return tree
 
     app.layout = layout
     callbacks.register(app)
+    app.clientside_callback(
+        SURFACE_AFTER_MAP,
+        Output("surface3d", "figure", allow_duplicate=True),
+        Input(SURFACE_LATER, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    app.clientside_callback(
+        ADDRESS,
+        Output("url", "search", allow_duplicate=True),
+        Input(FIRST_SEARCH, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="player", function_name="load"),
         Output("player-sync", "data"),

@@ -33,7 +33,7 @@ keepalive = 75
 # gunicorn replaces it.
 timeout = 30
 graceful_timeout = 10
-# Requests from the page are small: a link's query is cut at urlstate.MAX_QUERY_CHARS (4,000)
+# Requests from the page are small: a link's query is cut at app.links.MAX_QUERY_CHARS (4,000)
 # with a notice, so the request line may hold twice that before gunicorn refuses it with a 400
 # (8,190 is gunicorn's largest). The page's address also comes back as the Referer header.
 limit_request_line = 8190

@@ -1,4 +1,9 @@
-"""Every word on the page, in English and Korean (the lecture's own terms)."""
+"""Every word on the page, in English and Korean (the lecture's own terms).
+
+TEXT and `t` hold the fixed words; KOREAN_NAMES and `name_in` the engine's names in Korean;
+`korean_allowed` and `object_particle` the Korean grammar that texts built from values need
+(a link's notices, app.viewstate.Notice).
+"""
 
 from __future__ import annotations
 
@@ -115,6 +120,40 @@ TEXT: dict[str, dict[str, str]] = {
     "view_curves": {"en": "Curves", "ko": "곡선"},
     "view_finder": {"en": "Which rate?", "ko": "어떤 학습률?"},
     "view_map": {"en": "Stability map", "ko": "안정성 지도"},
+    # code view (app/code_view.py; the menus' Keras names, app/controls.py)
+    "view_code": {"en": "Code", "ko": "코드"},
+    "code_torch_title": {"en": "PyTorch: runs as is", "ko": "PyTorch: 그대로 실행됩니다"},
+    "code_keras_title": {"en": "Keras 3: the nearest equivalent", "ko": "Keras 3: 가장 가까운 대응"},
+    "code_copy": {"en": "Copy the code", "ko": "코드 복사"},
+    "code_torch_note": {
+        "en": "float64, as the page computes: run it to get the path drawn above.",
+        "ko": "페이지처럼 float64로 계산합니다: 실행하면 위에 그려진 경로가 나옵니다.",
+    },
+    "code_keras_notes": {
+        "en": "Not run here. Each difference that changes the numbers is a # comment in the script.",
+        "ko": "여기서 실행하지 않은 코드입니다. 숫자를 바꾸는 차이마다 스크립트에 # 주석이 있습니다.",
+    },
+    "code_no_keras": {
+        "en": "No Keras equivalent for {name}: the script below is the nearest, as its first comment says.",
+        "ko": "{name}에 해당하는 Keras 기능이 없습니다. 아래 스크립트는 첫 주석에 적힌 대로 가장 가까운 대안입니다.",
+    },
+    "code_upload": {
+        "en": "Uploaded data has no formula to print as a torch function: the script holds its {rows} rows "
+        "as numbers in x and y. To train on the file itself, load its two columns into x and y instead "
+        "(e.g. with pandas.read_csv).",
+        "ko": "업로드한 데이터는 torch 함수로 쓸 수식이 없습니다. 스크립트는 {rows}개 행을 x와 y에 숫자로 "
+        "담습니다. 파일 자체로 학습하려면 대신 두 열을 x와 y로 읽어 오세요 (예: pandas.read_csv).",
+    },
+    "code_no_run": {
+        "en": "No code to show: the settings on screen do not make a run yet. Fix the setting marked in red.",
+        "ko": "보여 줄 코드가 없습니다: 화면의 설정으로는 아직 실행할 수 없습니다. 빨간색으로 표시된 설정을 고치세요.",
+    },
+    "code_network": {
+        "en": "The Code view writes the loss surfaces and the data fits; a real network's script is not part of it.",
+        "ko": "코드 보기는 손실 곡면과 데이터 적합만 다룹니다. 실제 신경망의 스크립트는 포함되지 않습니다.",
+    },
+    "keras_callback": {"en": "Keras callback", "ko": "Keras 콜백"},
+    "no_keras": {"en": "no Keras equivalent", "ko": "Keras 대응 없음"},
     "second_setting": {"en": "against", "ko": "비교 설정"},
     "no_second": {
         "en": "Choose momentum, Nesterov or Adam, a scheduler, or the data-fit problem to map a second setting.",
@@ -157,6 +196,107 @@ TEXT: dict[str, dict[str, str]] = {
     "step_cost": {"en": "{cost:.3g} µs per step (model)", "ko": "스텝당 {cost:.3g} µs (모델)"},
     "rate_title": {"en": "Final L − L* against the rate", "ko": "학습률에 따른 최종 L − L*"},
     "rate_axis": {"en": "Learning rate (log scale)", "ko": "학습률 (로그 스케일)"},
+    # The learning-rate finder and the stability map (app/explore_figures.py). explore_ + an
+    # outcome is its legend name, explore_ + a second setting its axis title.
+    "explore_learning_rate": {"en": "learning rate", "ko": "학습률"},
+    "explore_excess_loss": {"en": "loss − minimum", "ko": "손실 − 최솟값"},
+    "explore_converged": {"en": "converged", "ko": "수렴"},
+    "explore_overshooting": {"en": "overshooting", "ko": "오버슈팅"},
+    "explore_diverged": {"en": "diverged", "ko": "발산"},
+    "explore_diverged_at": {"en": "diverged at step {step}", "ko": "{step} 스텝에서 발산"},
+    "explore_local_minimum": {"en": "local minimum", "ko": "지역 최소점"},
+    "explore_slow": {"en": "too slow", "ko": "너무 느림"},
+    "explore_saddle": {"en": "saddle point", "ko": "안장점"},
+    "explore_momentum": {"en": "momentum μ", "ko": "모멘텀 μ"},
+    "explore_batch_size": {"en": "batch size", "ko": "배치 크기"},
+    "explore_beta1": {"en": "β₁ (Adam)", "ko": "β₁ (Adam)"},
+    "explore_current": {"en": "current {value}", "ko": "현재 {value}"},
+    "explore_current_settings": {"en": "current settings", "ko": "현재 설정"},
+    "explore_suggested": {"en": "suggested {value}", "ko": "추천 {value}"},
+    "explore_refused": {"en": "not allowed", "ko": "허용되지 않음"},
+    "explore_finder_title": {
+        "en": "Learning-rate finder: loss after {steps} steps",
+        "ko": "학습률 찾기: {steps} 스텝 후 손실",
+    },
+    "explore_map_title": {
+        "en": "Stability map: outcome after {steps} steps",
+        "ko": "안정성 지도: {steps} 스텝 후 결과",
+    },
+    "explore_theory": {"en": "theory: {formula}", "ko": "이론: {formula}"},
+    # network view (app/network_view.py, app/figures/network.py)
+    "network_map_title": {"en": "Loss landscape: a slice through weight space", "ko": "손실 지형: 가중치 공간을 자른 단면"},
+    "network_surface_title": {"en": "Loss landscape in 3D", "ko": "3D 손실 지형"},
+    "network_pc_axis": {"en": "PC{index}: {share} %", "ko": "주성분 {index} (PC{index}): {share} %"},
+    "network_random_axis": {
+        "en": "random direction {index} (filter-normalized)",
+        "ko": "무작위 방향 {index} (필터 정규화)",
+    },
+    "network_path_start": {"en": "start (step {step})", "ko": "시작 ({step} 스텝)"},
+    "network_path_end": {"en": "last point (step {step})", "ko": "마지막 점 ({step} 스텝)"},
+    "network_loss_above_slice_min": {"en": "loss − lowest on the slice", "ko": "손실 − 단면의 최솟값"},
+    "network_loss_title": {"en": "Training loss L (log scale)", "ko": "학습 손실 L (로그 스케일)"},
+    "network_accuracy_title": {"en": "Training accuracy (%)", "ko": "학습 정확도 (%)"},
+    "network_grad_title": {"en": "Gradient size ‖∇L‖ of each batch", "ko": "배치마다의 기울기 크기 ‖∇L‖"},
+    "network_reference_loss": {"en": "reference loss (best of 3 Adam runs)", "ko": "기준 손실 (Adam 3회 중 최저)"},
+    "network_honesty_title": {"en": "What the map hides", "ko": "지도가 보여 주지 않는 것"},
+    "network_true_loss": {"en": "true loss L(w_t)", "ko": "실제 손실 L(w_t)"},
+    "network_map_loss": {"en": "map's loss at the projected point", "ko": "투영된 점에서 지도의 손실"},
+    "network_plane_distance": {"en": "distance from the plane", "ko": "평면까지의 거리"},
+    "network_plane_distance_axis": {"en": "off the plane", "ko": "평면 밖 거리"},
+    "network_boundary_title": {"en": "The network's output and its decision boundary", "ko": "신경망의 출력과 결정 경계"},
+    "network_fitted_curve_title": {"en": "Data and the network's fitted curve", "ko": "데이터와 신경망이 적합한 곡선"},
+    "network_p_class_1": {"en": "P(class 1)", "ko": "P(클래스 1)"},
+    "network_class_label": {"en": "class {label}", "ko": "클래스 {label}"},
+    "network_off_map": {
+        "en": "{label} trains another network or on other data: its loss is another surface, so it is not on this map.",
+        "ko": "{label}: 다른 신경망이나 다른 데이터로 학습하므로 손실 곡면이 달라 이 지도에 없습니다.",
+    },
+    "network_diverged_note": {
+        "en": "{label} diverged at step {step}: its record stops just before.",
+        "ko": "{label}: {step} 스텝에서 발산했습니다. 기록은 그 직전에서 멈춥니다.",
+    },
+    "network_plane_note": {
+        "en": "The path leaves the plane by up to {distance:.3g}: the map shows the loss on the plane, not along the path.",
+        "ko": "경로는 평면에서 최대 {distance:.3g}만큼 벗어납니다: 지도는 경로가 아니라 평면 위의 손실을 보여 줍니다.",
+    },
+    # network page (app/network_page.py)
+    "network_menu": {"en": "Real network (toy data)", "ko": "실제 신경망 (예제 데이터)"},
+    "network_dataset": {"en": "Data set", "ko": "데이터셋"},
+    "network_hidden": {"en": "Hidden layers", "ko": "은닉층"},
+    "network_hidden_hint": {
+        "en": "widths joined by commas: 1 to 3 layers of 1 to 16 units, e.g. 16,16",
+        "ko": "쉼표로 이은 너비: 1~3개 층, 층마다 1~16개 유닛 (예: 16,16)",
+    },
+    "network_activation": {"en": "Activation", "ko": "활성화 함수"},
+    "network_directions": {"en": "Map directions", "ko": "지도의 두 방향"},
+    "network_directions_pca": {"en": "PCA of the path", "ko": "경로의 주성분(PCA)"},
+    "network_directions_random": {"en": "random (filter-normalized)", "ko": "무작위 (필터 정규화)"},
+    "network_direction_seed": {"en": "Direction seed", "ko": "방향 시드"},
+    "norm_x100": {"en": "raw ×100", "ko": "원본 ×100"},
+    "network_accuracy": {"en": "accuracy", "ko": "정확도"},
+    "network_off_map_badge": {"en": "not on this map", "ko": "이 지도에 없음"},
+    # network explorers (engine/network/explore.py, app/network_page.py: the finder, the map,
+    # the third graph's switch)
+    "network_finder_loss": {"en": "loss L at the end (log scale)", "ko": "마지막 손실 L (로그 스케일)"},
+    "network_explore_note": {
+        "en": "{runs} networks, each trained for its first {steps} steps (float32 passes), so the whole map takes about a second.",
+        "ko": "신경망 {runs}개를 각각 처음 {steps} 스텝만 학습합니다 (float32 계산). 그래서 지도 전체가 1초 안팎에 그려집니다.",
+    },
+    "network_third_accuracy": {"en": "accuracy", "ko": "정확도"},
+    "network_third_grad_norm": {"en": "‖∇L‖", "ko": "‖∇L‖"},
+    "network_third_honesty": {"en": "what the map hides", "ko": "지도가 감추는 것"},
+    "network_third_accuracy_help": {"en": "Share of training points on the right side of the boundary", "ko": "결정 경계의 올바른 쪽에 있는 학습 데이터의 비율"},
+    "network_third_grad_norm_help": {"en": "Gradient norm ‖∇L‖ of the batch gradient each update used", "ko": "업데이트마다 쓴 배치 기울기의 크기 ‖∇L‖"},
+    "network_third_hint": {
+        "en": "PCA of any long random walk already looks smooth and curved (Antognini & Sohl-Dickstein, NeurIPS 2018): do not over-read the map.",
+        "ko": "어떤 긴 무작위 걸음도 PCA로 보면 이미 매끈하게 휘어 보입니다 (Antognini & Sohl-Dickstein, NeurIPS 2018): 지도를 지나치게 해석하지 마세요.",
+    },
+    "network_third_honesty_help": {
+        "en": "True loss along the path beside the map's loss at each projected point, and the distance from the plane. "
+        "PCA of any long random walk already looks smooth and curved (Antognini & Sohl-Dickstein, NeurIPS 2018): do not over-read the map's shape.",
+        "ko": "경로를 따라 잰 실제 손실과 투영된 점에서 지도가 보여 주는 손실, 그리고 평면까지의 거리입니다. "
+        "어떤 긴 무작위 걸음도 PCA로 보면 이미 매끈하게 휘어 보입니다 (Antognini & Sohl-Dickstein, NeurIPS 2018): 지도의 모양을 지나치게 해석하지 마세요.",
+    },
 }
 
 
@@ -211,3 +351,61 @@ def name_in(kind: str, key: str, english: str, lang: str) -> str:
     if lang == "ko":
         return KOREAN_NAMES.get(f"{kind}:{key}", english)
     return english
+
+
+# --------------------------------------------------------------------------- Korean grammar
+
+# The engine states what a value may be in English (ParamSpec.allowed); these are its phrases.
+_KO_PREFIXES = (
+    ("two numbers, each in ", "각각 {} 범위의 숫자 두 개"),
+    ("a number in ", "{} 범위의 숫자"),
+    ("an integer in ", "{} 범위의 정수"),
+    ("a number >= ", "{} 이상의 숫자"),
+    ("one of ", "{} 중 하나"),
+)
+
+
+def korean_allowed(text: str) -> str:
+    """The Korean for the engine's phrases of what is allowed; other text unchanged.
+
+    Korean puts the range before the noun ("a number in [0, 1]" -> "[0, 1] 범위의 숫자"), so
+    each known English opening becomes a template the rest of the phrase fills.
+    """
+    if text == "true or false":
+        return "true 또는 false"
+    for prefix, template in _KO_PREFIXES:
+        if text.startswith(prefix):
+            return template.format(text.removeprefix(prefix))
+    return text
+
+
+# The reading of a digit in Sino-Korean decides the particle after a number: 을 after a
+# final consonant (0 영, 1 일, 3 삼, 6 육, 7 칠, 8 팔), 를 after a vowel.
+_DIGIT_HAS_FINAL = {
+    "0": True,
+    "1": True,
+    "2": False,
+    "3": True,
+    "4": False,
+    "5": False,
+    "6": True,
+    "7": True,
+    "8": True,
+    "9": False,
+}
+
+
+def object_particle(word: str) -> str:
+    """을 or 를 after word (을(를) when its reading is unclear, as for Latin letters).
+
+    The object particle is 을 after a syllable that ends in a consonant (a final, 받침) and 를
+    after a vowel: a Hangul syllable tells by its code point, a digit by its Sino-Korean reading.
+    A closing parenthesis is looked through: "기본값(0.9)" takes the particle of 기본값.
+    """
+    stem = word.rsplit("(", 1)[0].rstrip() if word.endswith(")") else word
+    last = stem[-1:] or " "
+    if "가" <= last <= "힣":
+        return "을" if (ord(last) - ord("가")) % 28 else "를"
+    if last in _DIGIT_HAS_FINAL:
+        return "을" if _DIGIT_HAS_FINAL[last] else "를"
+    return "을(를)"

@@ -1,4 +1,8 @@
-"""The page: controls on the left, synchronized views on the right."""
+"""The page: controls on the left, synchronized views on the right.
+
+Length: the whole page is one tree of components (controls, views, explorers, help), built
+from the URL state; split by panel it would pass the same state through five modules.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,24 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
-from app.controls import batch_options, labelled, option, param_block
+from app import network_page
+from app.controls import (
+    batch_options,
+    labelled,
+    optimizer_options,
+    option,
+    param_block,
+    scheduler_options,
+)
 from app.figures.curves import X_AXES
 from app.i18n import name_in, t
-from app.lessons import LESSONS, lesson_text
+from app.lessons import EVERY_LESSON, LESSONS, lesson_text
 from app.runs import config_to_dict
 from app.upload import MAX_UPLOAD_BYTES
 from engine import SURFACES, limits
-from engine.datafit import DataFit
-from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS, OPTIMIZER_TITLES
-from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS, SCHEDULER_TITLES
+from engine.catalog import DATA_SURFACES, has_data
+from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
+from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS
 
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -31,11 +43,12 @@ def surface_options(lang: str) -> list[dict]:
     options = []
     for name, problem in SURFACES.items():
         label = name_in("surface", name, problem.title, lang)
-        if isinstance(problem, DataFit) and lang == "en":
+        if has_data(problem) and lang == "en":
             label = f"{label} ({t('data_fit', lang)})"
         options.append(option(label, name))
     options.append(option(t("own_formula", lang), "custom"))
     options.append(option(t("own_data", lang), "upload"))
+    options.append(option(t("network_menu", lang), network_page.NETWORK))
     return options
 
 
@@ -111,9 +124,14 @@ def lr_marks() -> dict:
 
 def controls(state, lang: str) -> html.Aside:
     config = state.current
-    linreg_n = SURFACES["linreg"].n
+    # Off a data problem the batch sizes are the built-in fit's (the control is then disabled).
+    data = config.problem if has_data(config.problem) else SURFACES[DATA_SURFACES[0]]
     batch = "full" if config.batch_size is None else config.batch_size
-    batch_choices = batch_options(linreg_n, lang)
+    batch_choices = batch_options(data.n, lang)
+    network = state.network
+    if network is not None:  # the network's own data: its batch size and scaling
+        batch = "full" if network.current.batch_size is None else network.current.batch_size
+        batch_choices = network_page.batch_choices(network_page.NETWORK, network.current.dataset, lang)
     if batch not in [o["value"] for o in batch_choices]:
         batch_choices.insert(-1, option(str(batch), batch))
     start_x, start_y = config.start if config.start is not None else (None, None)
@@ -125,11 +143,12 @@ def controls(state, lang: str) -> html.Aside:
                 control_id="surface",
             ),
             own_surface_controls(state, lang),
+            network_page.network_controls(network, lang),
             labelled(
                 t("optimizer", lang),
                 dcc.Dropdown(
                     id="optimizer",
-                    options=[option(name_in("optimizer", n, OPTIMIZER_TITLES[n], lang), n) for n in OPTIMIZER_NAMES],
+                    options=optimizer_options(lang),
                     value=config.optimizer,
                     clearable=False,
                 ),
@@ -179,7 +198,7 @@ def controls(state, lang: str) -> html.Aside:
                 t("scheduler", lang),
                 dcc.Dropdown(
                     id="scheduler",
-                    options=[option(name_in("scheduler", n, SCHEDULER_TITLES[n], lang), n) for n in SCHEDULER_NAMES],
+                    options=scheduler_options(lang),
                     value=config.scheduler,
                     clearable=False,
                 ),
@@ -209,7 +228,7 @@ def controls(state, lang: str) -> html.Aside:
                             options=batch_choices,
                             value=batch,
                             clearable=False,
-                            disabled=config.surface != "linreg",
+                            disabled=not has_data(config.problem) and network is None,
                         ),
                         control_id="batch-size",
                         error_id="batch-error",
@@ -218,12 +237,8 @@ def controls(state, lang: str) -> html.Aside:
                         t("normalization", lang),
                         dcc.RadioItems(
                             id="normalization",
-                            options=[
-                                option(t("norm_none", lang), "none"),
-                                option(t("norm_standard", lang), "standard"),
-                                option(t("norm_minmax", lang), "minmax"),
-                            ],
-                            value=config.normalization,
+                            options=network_page.normalization_options(state.current_surface, lang),
+                            value=config.normalization if network is None else network.current.normalization,
                             className="radio",
                         ),
                         control_id="normalization",
@@ -267,17 +282,21 @@ def controls(state, lang: str) -> html.Aside:
                 ],
                 className="pair-row",
             ),
-            labelled(
-                t("start", lang),
-                html.Div(
-                    [
-                        dcc.Input(id="start-x", type="number", value=start_x, debounce=True, placeholder="x", className="number-input"),
-                        dcc.Input(id="start-y", type="number", value=start_y, debounce=True, placeholder="y", className="number-input"),
-                    ],
-                    className="pair-row",
+            html.Div(
+                labelled(
+                    t("start", lang),
+                    html.Div(
+                        [
+                            dcc.Input(id="start-x", type="number", value=start_x, debounce=True, placeholder="x", className="number-input"),
+                            dcc.Input(id="start-y", type="number", value=start_y, debounce=True, placeholder="y", className="number-input"),
+                        ],
+                        className="pair-row",
+                    ),
+                    hint=t("start_hint", lang),
+                    error_id="start-error",
                 ),
-                hint=t("start_hint", lang),
-                error_id="start-error",
+                id="start-box",
+                hidden=network is not None,  # a network starts from its seed's weights
             ),
             html.Div(
                 [
@@ -309,7 +328,7 @@ def curve_axis(lang: str, curve_x: str) -> dcc.Dropdown:
     )
 
 
-def player_bar(lang: str) -> html.Div:
+def player_bar(lang: str, lower_view: str = "curves") -> html.Div:
     return html.Div(
         [
             html.Button("|◀", id="player-start", className="icon-button", title="Home", n_clicks=0),
@@ -336,8 +355,9 @@ def player_bar(lang: str) -> html.Div:
                     option(t("view_curves", lang), "curves"),
                     option(t("view_finder", lang), "finder"),
                     option(t("view_map", lang), "map"),
+                    option(t("view_code", lang), "code"),
                 ],
-                value="curves",
+                value=lower_view,  # a link may open another view (view=map)
                 inline=True,
                 className="lower-switch",
             ),
@@ -362,8 +382,21 @@ def views(state, lang: str) -> html.Section:
                 ],
                 className="view-head",
             ),
-            html.Div([graph("contour", "map"), graph("surface3d", "map")], id="maps", className="maps"),
-            player_bar(lang),
+            html.Div(
+                [
+                    graph("contour", "map"),
+                    graph("surface3d", "map"),
+                    html.Div(  # the network's output (decision boundary or fitted curve), stepped by the player
+                        dcc.Graph(id="network-output", config=CURVE_CONFIG, className="graph network-output"),
+                        id="network-output-box",
+                        className="network-output-box",
+                        hidden=state.network is None,
+                    ),
+                ],
+                id="maps",
+                className="maps",
+            ),
+            player_bar(lang, state.lower_view),
             html.Div(id="badges", className="badges", role="status"),
             html.Div(
                 [
@@ -371,23 +404,27 @@ def views(state, lang: str) -> html.Section:
                         [
                             graph("loss-graph", "curve"),
                             graph("lr-graph", "curve"),
-                            graph("third-graph", "curve"),
+                            html.Div(  # on the network, a switch above it picks what it shows
+                                [network_page.third_view_box(state.network, lang), graph("third-graph", "curve")],
+                                className="third-box",
+                            ),
                             html.Div(
                                 curve_axis(lang, LESSONS[state.preset].curve_x if state.preset in LESSONS else "iteration"),
                                 id="curve-x-box",
                                 className="curve-x-box",
-                                hidden=not isinstance(SURFACES.get(config_surface(state)), DataFit),
+                                hidden=not has_data(SURFACES.get(config_surface(state))),
                             ),
                         ],
                         id="curves",
                         className="curves",
+                        hidden=state.lower_view != "curves",
                     ),
                     html.Div(
                         [
                             html.Div(
                                 [
                                     html.Label(t("second_setting", lang), htmlFor="explore-second", className="control-label"),
-                                    dcc.Dropdown(id="explore-second", clearable=False, searchable=False, className="explore-second"),
+                                    dcc.Dropdown(id="explore-second", value=state.second, clearable=False, searchable=False, className="explore-second"),
                                     html.Span(id="explore-note", className="control-hint"),
                                 ],
                                 id="explore-bar",
@@ -398,8 +435,9 @@ def views(state, lang: str) -> html.Section:
                         ],
                         id="explore",
                         className="explore",
-                        hidden=True,
+                        hidden=state.lower_view not in ("finder", "map"),
                     ),
+                    html.Div(id="code-view", className="code-view", hidden=state.lower_view != "code"),
                 ],
                 className="lower",
             ),
@@ -410,14 +448,14 @@ def views(state, lang: str) -> html.Section:
 
 def lesson_options(lang: str) -> list[dict]:
     return [
-        option(f"{lesson.number} · {lesson_text(lesson, lang)[0]}", key) for key, lesson in LESSONS.items()
+        option(f"{lesson.number} · {lesson_text(lesson, lang)[0]}", key) for key, lesson in EVERY_LESSON.items()
     ]
 
 
 def lesson_panel(preset: str | None, lang: str):
-    if preset not in LESSONS:
+    lesson = EVERY_LESSON.get(preset)
+    if lesson is None:
         return html.Div(id="lesson", className="lesson", hidden=True)
-    lesson = LESSONS[preset]
     title, explanation = lesson_text(lesson, lang)
     return html.Div(
         [html.Strong(f"{lesson.number} · {title}"), html.Span(explanation)],
@@ -454,7 +492,7 @@ def topbar(state, lang: str) -> html.Header:
             dcc.Dropdown(
                 id="preset",
                 options=lesson_options(lang),
-                value=state.preset if state.preset in LESSONS else None,
+                value=state.preset if state.preset in EVERY_LESSON else None,
                 placeholder=t("choose_lesson", lang),
                 clearable=False,
                 className="preset",
@@ -490,12 +528,25 @@ class PageState:
     view: object
     custom: dict | None = None  # {"formula", "x_range", "y_range"}
 
-    def __getattr__(self, name):  # current, pinned, lang, embed, preset
+    def __getattr__(self, name):  # current, pinned, lang, embed, network
         return getattr(self.view, name)
 
     @property
     def current_surface(self) -> str:
+        if self.view.network is not None:
+            return network_page.NETWORK
         return "custom" if self.custom else self.view.current.surface
+
+    @property
+    def preset(self) -> str | None:
+        return self.view.preset if self.view.network is None else self.view.network.preset
+
+    @property
+    def pinned_data(self) -> list[dict]:
+        """The pinned runs as the Store holds them (network runs by network_page's dicts)."""
+        if self.view.network is not None:
+            return [network_page.config_to_dict(c) for c in self.view.network.pinned]
+        return [config_to_dict(c) for c in self.view.pinned]
 
 
 def page(view, notices=(), lang: str | None = None, custom: dict | None = None) -> html.Div:
@@ -506,8 +557,12 @@ def page(view, notices=(), lang: str | None = None, custom: dict | None = None) 
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
-            dcc.Location(id="navigate", refresh=True),
-            dcc.Store(id="pinned", data=[config_to_dict(c) for c in state.pinned]),
+            # Where a lesson, a language or a map cell leads: a clientside callback (player.go)
+            # loads it. A second dcc.Location would write its stale search back into the address
+            # as the page leaves, and the browser would cancel the navigation.
+            dcc.Store(id="navigate"),
+            dcc.Store(id="navigated"),
+            dcc.Store(id="pinned", data=state.pinned_data),
             dcc.Store(id="upload-data"),
             dcc.Store(id="current-config"),
             dcc.Store(id="view-flags", data={"lang": lang, "embed": state.embed, "preset": state.preset}),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app.figures.style import MAX_RUNS
 from engine import OUTCOMES, RunConfig
+from engine.network import NetworkConfig
 
 MAX_STEPS = 2000  # keeps every preset quick to simulate and to play back
 
@@ -361,3 +362,79 @@ _LESSONS = (
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in _LESSONS}
 if len(LESSONS) != len(_LESSONS):
     raise ValueError("two lessons share a key")
+
+
+# --------------------------------------------------------------------------- network page
+# Lessons N1-N4 on a real network (app/network_page.py): their runs are NetworkConfigs, kept
+# apart from LESSONS, whose runs are the 2-D surfaces' RunConfigs. The settings were measured
+# with the engine; tests/test_network_page.py checks the outcomes.
+NETWORK_STEPS = 1000
+
+_NETWORK_LESSONS = (
+    Lesson(
+        key="network-descent",
+        number="N1",
+        title={"en": "Descent on a real network", "ko": "실제 신경망 위의 경사 하강"},
+        explanation={
+            "en": "A 2-16-16-1 tanh network learns to separate the two moons with Adam at lr 0.01 "
+            "on the full batch. Its weights have hundreds of dimensions, so the map is a slice "
+            "through the two directions the path moved most (PCA). Watch the decision boundary "
+            "bend as the loss falls and the accuracy climbs past 95 %.",
+            "ko": "2-16-16-1 tanh 신경망이 Adam(학습률 0.01, 전체 배치)으로 두 개의 반달 모양 데이터를 "
+            "나누는 법을 배웁니다. 가중치는 수백 차원이므로 지도는 경로가 가장 많이 움직인 두 방향(PCA)으로 "
+            "자른 단면입니다. 손실이 줄고 정확도가 95 %를 넘어가는 동안 결정 경계가 휘어지는 모습을 보세요.",
+        },
+        runs=(NetworkConfig(dataset="moons", hidden=(16, 16), activation="tanh", optimizer="adam", lr=0.01, steps=NETWORK_STEPS),),
+        expected=("converged",),
+    ),
+    Lesson(
+        key="network-too-large-rate",
+        number="N2",
+        title={"en": "Too large a rate diverges", "ko": "너무 큰 학습률은 발산합니다"},
+        explanation={
+            "en": "The same network fits house prices with plain SGD. At lr 0.01 the loss falls "
+            "steadily; at lr 1.0 every step overshoots further than the last, and the loss "
+            "explodes within six steps.",
+            "ko": "같은 신경망이 일반 SGD로 집값을 적합합니다. 학습률 0.01에서는 손실이 꾸준히 줄지만, "
+            "학습률 1.0에서는 스텝마다 이전보다 더 멀리 지나쳐서 여섯 스텝 만에 손실이 폭발합니다.",
+        },
+        runs=tuple(NetworkConfig(dataset="house_prices", optimizer="sgd", lr=lr, steps=NETWORK_STEPS) for lr in (1.0, 0.01)),
+        expected=("diverged", "converged"),
+    ),
+    Lesson(
+        key="network-normalization",
+        number="N3",
+        title={"en": "Raw inputs ×100 against standardized", "ko": "원본 ×100 입력과 표준화 입력"},
+        explanation={
+            "en": "With inputs a hundred times larger, the first layer's gradients are a hundred "
+            "times steeper, so SGD at lr 0.1 keeps overshooting and the loss never settles. "
+            "Standardized inputs give every weight a similar scale, and the same rate converges.",
+            "ko": "입력이 100배 크면 첫 층의 기울기도 100배 가팔라서, 학습률 0.1의 SGD는 계속 지나치며 "
+            "손실이 자리를 잡지 못합니다. 입력을 표준화하면 모든 가중치의 규모가 비슷해져 같은 학습률로도 "
+            "수렴합니다.",
+        },
+        runs=tuple(NetworkConfig(dataset="moons", optimizer="sgd", lr=0.1, normalization=name, steps=NETWORK_STEPS) for name in ("x100", "standard")),
+        expected=("overshooting", "converged"),
+    ),
+    Lesson(
+        key="network-batch-size",
+        number="N4",
+        title={"en": "Batch of 1 against the full batch", "ko": "배치 크기 1과 전체 배치"},
+        explanation={
+            "en": "With a batch of one point each SGD step follows a single example, so the path "
+            "jitters and the loss stays noisy at lr 0.1. The full batch of all 200 points steps "
+            "steadily down the slope and converges.",
+            "ko": "배치 크기가 1이면 SGD의 스텝마다 예제 하나만 따라가므로, 학습률 0.1에서 경로가 흔들리고 "
+            "손실도 잡음이 많습니다. 200개 점 전체를 쓰는 전체 배치는 경사를 따라 꾸준히 내려가 수렴합니다.",
+        },
+        runs=tuple(NetworkConfig(dataset="moons", optimizer="sgd", lr=0.1, batch_size=size, steps=NETWORK_STEPS) for size in (1, None)),
+        expected=("slow", "converged"),
+    ),
+)
+
+NETWORK_LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in _NETWORK_LESSONS}
+if len(NETWORK_LESSONS) != len(_NETWORK_LESSONS) or set(NETWORK_LESSONS) & set(LESSONS):
+    raise ValueError("two lessons share a key")
+
+# Every lesson in the lecture's order, as the lesson menu and the gallery list them.
+EVERY_LESSON: dict[str, Lesson] = {**LESSONS, **NETWORK_LESSONS}

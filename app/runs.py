@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.request import listed
+from app.upload import UploadError, data_fit_from
 from engine import SURFACES, RunConfig, limits
+from engine.catalog import has_data
+from engine.formula import custom_surface
 from engine.optimizers import OPTIMIZER_PARAMS
+from engine.params import SettingError
 from engine.schedules import SCHEDULER_PARAMS, learning_rates
 
 # The fields of RunConfig the controls set, in the order a legend names them.
@@ -56,18 +61,18 @@ def config_from_controls(
         surface = problem
     else:
         problem = SURFACES.get(surface) if isinstance(surface, str) else None
-    is_data = problem is not None and hasattr(problem, "n")
+    is_data = problem is not None and has_data(problem)
     start = None
     if start_x is not None or start_y is not None:
         if start_x is None or start_y is None:
-            raise ValueError("start = needs both x and y (or both blank for the default start)")
+            raise SettingError("start = needs both x and y (or both blank for the default start)", "start", "two numbers")
         start = (start_x, start_y)
     if lr is None:
-        raise ValueError(f"lr = blank is not allowed: expected a number in [{limits.LR_MIN:g}, {limits.LR_MAX:g}]")
+        raise refused_blank("lr", f"a number in [{limits.LR_MIN:g}, {limits.LR_MAX:g}]")
     if steps is None:
-        raise ValueError(f"steps = blank is not allowed: expected an integer in [{limits.STEPS_MIN}, {limits.STEPS_MAX}]")
+        raise refused_blank("steps", f"an integer in [{limits.STEPS_MIN}, {limits.STEPS_MAX}]")
     if seed is None:
-        raise ValueError(f"seed = blank is not allowed: expected an integer in [{limits.SEED_MIN}, {limits.SEED_MAX}]")
+        raise refused_blank("seed", f"an integer in [{limits.SEED_MIN}, {limits.SEED_MAX}]")
     return RunConfig(
         surface=surface,
         optimizer=optimizer,
@@ -81,6 +86,11 @@ def config_from_controls(
         start=start,
         seed=seed,
     )
+
+
+def refused_blank(field: str, allowed: str) -> SettingError:
+    """A control left blank that a run needs."""
+    return SettingError(f"{field} = blank is not allowed: expected {allowed}", field, allowed)
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
@@ -156,12 +166,49 @@ def _rates(config: dict[str, Any]) -> str:
     return f"lr {first:.3g}" + (f", peak {peak:.3g}" if peak > first * (1 + 1e-9) else "")
 
 
-def error_field(message: str) -> str:
-    """Which control a validation message belongs to: the name before ' = ' or '.'."""
-    head = message.split(" = ", 1)[0].split(" ", 1)[0]
-    head = head.split(".", 1)[0]
-    if head in OPTIMIZER_PARAMS or head in SCHEDULER_PARAMS or head in ("optimizer_params", "scheduler_params"):
+def error_field(error: ValueError) -> str:
+    """Which control an engine error belongs to, from the field it names (SettingError.field):
+    an optimizer's or scheduler's parameter ("adam.betas") is the parameters' slot."""
+    field = getattr(error, "field", "")
+    head = field.split(".", 1)[0].split(" ", 1)[0]
+    if "." in field or head in OPTIMIZER_PARAMS or head in SCHEDULER_PARAMS or head in ("optimizer_params", "scheduler_params"):
         return "params"
-    if head in ("start",):
-        return "start"
     return head
+
+
+def stored_configs(items, problems: dict | None = None) -> list:
+    """The configs among stored dicts that still build; a stale one (e.g. from an older
+    version, or tampered) is dropped, not fatal."""
+    configs = []
+    for data in listed(items):
+        try:
+            configs.append(config_from_dict(data, problems))
+        except (ValueError, TypeError):
+            continue
+    return configs
+
+
+def own_problem(surface, custom, upload):
+    """The Surface of a lecturer's formula or the DataFit of uploaded data, else None.
+
+    Nothing is kept on the server: the formula and the data arrive with every request.
+    """
+    if surface == "custom":
+        custom = custom if isinstance(custom, dict) else {}
+        window = (parse_range(custom.get("x_range"), "x range"), parse_range(custom.get("y_range"), "y range"))
+        return custom_surface(custom.get("formula") or "", window)
+    if surface == "upload":
+        upload = upload if isinstance(upload, dict) else {}
+        if not upload.get("table"):
+            raise UploadError("upload: choose a CSV file first")
+        return data_fit_from(upload["table"], upload.get("x"), upload.get("y"))
+    return None
+
+
+def parse_range(text, name: str) -> tuple[float, float]:
+    """ "-3, 3" -> (-3.0, 3.0); the window's own checks follow in custom_surface."""
+    try:
+        low, high = (float(part) for part in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"window {name} = {text!r} is not allowed: expected two numbers like -3, 3") from None
+    return low, high

@@ -28,6 +28,9 @@ Decisions a lecturer may notice:
   MIN_MAGNITUDE unless the column is all zeros: beyond either end the loss's squares overflow
   or vanish (1e-160 squared is below the smallest float). Such a column is refused with a
   message saying how to rescale it; nothing is rescaled silently.
+
+Length: a CSV from a stranger is hostile input; each guard (size, encoding, delimiter
+sniffing, numeric columns, magnitudes) is a few lines with its message, and they belong together.
 """
 
 from __future__ import annotations

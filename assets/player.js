@@ -14,12 +14,15 @@
  *
  * The contract with app/figures (see its docstring): contour traces 1 + 3s / 2 + 3s / 3 + 3s are
  * run slot s's whole path (customdata rows [step, arrows...]), path so far and current point;
- * curve traces s and MAX_RUNS + s are slot s's curve and its current point, the curve's
+ * curve traces s and R + s are slot s's curve and its current point, the curve's
  * customdata the iteration of each point (x may be epochs, examples or time; without
  * customdata x is the iteration). The player's last step is the largest over the paths and the
  * curves: a path shorter than that (a diverged run leaves the map) holds at its last point, and
  * a curve shows only its points up to the current step. Each trace is painted with its own
  * axes (xaxis "x2" -> _fullLayout.xaxis2), so maps side by side each keep their scale.
+ * The network's output graph ("network-output") holds one Plotly frame per kept step, named
+ * by its step, layout.meta.frame_steps listing them: the frame at or before the player's step
+ * is put in (z of trace 0 for a decision boundary, y of traces 1 + s for fitted curves).
  *
  * Presentation mode (P) enlarges the page's text by CSS and every graph's fonts by relayout,
  * again on each new figure, and survives a new lesson's page (sessionStorage).
@@ -31,8 +34,17 @@
  */
 (function () {
   "use strict";
-  var MAX_RUNS = 4;
-  var ARROWS = [1 + 3 * MAX_RUNS + 2, 1 + 3 * MAX_RUNS + 3, 1 + 3 * MAX_RUNS + 4];  // gradient, update, batch
+  function slots(figure) {
+    // R, the number of run slots, as the figure says (layout.meta.runs: app/figures/style.py).
+    var meta = figure && figure.layout && figure.layout.meta;
+    return meta && typeof meta.runs === "number" ? meta.runs : 0;
+  }
+
+  function arrowTraces(gd) {
+    // The map's gradient, update and batch arrows follow its 1 + 3R run traces and two marks.
+    var first = 1 + 3 * slots(gd) + 2;
+    return [first, first + 1, first + 2];
+  }
   var DURATION_MS = 6000;
   var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
@@ -83,7 +95,7 @@
     var gd = plot("contour");
     var out = [];
     if (!gd) return out;
-    for (var s = 0; s < MAX_RUNS; s++) {
+    for (var s = 0; s < slots(gd); s++) {
       var whole = gd.data[1 + 3 * s];
       var x = whole && arr(whole.x);
       if (!x || !x.length) continue;
@@ -130,7 +142,7 @@
     CURVES.forEach(function (id) {
       var gd = plot(id);
       if (!gd) return;
-      for (var s = 0; s < MAX_RUNS; s++) {
+      for (var s = 0; s < slots(gd); s++) {
         var trace = isDataFit(gd) ? gd.data[1 + s] : gd.data[s];
         var steps = trace && (isDataFit(gd) ? arr(trace.customdata) : curveSteps(trace));
         total = Math.max(total, lastStep(steps));
@@ -149,7 +161,38 @@
     if (contour) paintContour(contour, positions);
     if (surface && only2d !== true) restyle3d(surface, positions, step);
     CURVES.forEach(function (id) { paintCurves(plot(id), step); });
+    paintOutput(plot("network-output"), step);
     label();
+  }
+
+  // ------------------------------------------------------------------ network output frames
+
+  function plainArray(v) {
+    // A frame's values as Plotly.update takes them: plain arrays (rows of a 2D z too).
+    var a = arr(v);
+    if (!isRow(a)) return a;
+    return Array.prototype.map.call(a, function (row) { return isRow(row) ? Array.prototype.slice.call(row) : row; });
+  }
+
+  function paintOutput(gd, step) {
+    // The frame at or before the step (layout.meta.frame_steps, frames named by their step)
+    // is put in when it changes: z of the decision boundary or y of each fitted curve.
+    // Plotly.update, not restyle: Dash would store a restyle as restyleData.
+    var meta = gd && gd.layout && gd.layout.meta, steps = meta && meta.frame_steps;
+    var store = gd && gd._transitionData, frames = store && store._frames;
+    if (!steps || !steps.length || !frames || !frames.length || !window.Plotly) return;
+    var k = indexAt(steps, step);
+    var frame = (store._frameHash && store._frameHash[String(steps[k])]) || frames[Math.min(k, frames.length - 1)];
+    if (!frame || !frame.data || (gd.__frameShown === frame && gd.__frameLayout === gd.layout)) return;
+    gd.__frameShown = frame;
+    gd.__frameLayout = gd.layout;
+    var update = {}, indices = frame.traces || frame.data.map(function (_, i) { return i; });
+    frame.data.forEach(function (trace, i) {
+      Object.keys(trace).forEach(function (key) {
+        (update[key] = update[key] || new Array(frame.data.length))[i] = plainArray(trace[key]);
+      });
+    });
+    window.Plotly.update(gd, update, {}, indices);
   }
 
   function restyle3d(gd, positions, step) {
@@ -301,10 +344,11 @@
     // The arrows of the first run, from its row [step, gradient x, y, update x, y(, batch x, y)].
     var first = positions[0], row = first.run.info[first.i];
     var x = first.run.x[first.i], y = first.run.y[first.i];
-    for (var k = 0; k < ARROWS.length; k++) {
-      var has = isRow(row) && row.length >= 3 + 2 * k, arrowAxes = axesOf(gd, ARROWS[k]);
+    var arrows = arrowTraces(gd);
+    for (var k = 0; k < arrows.length; k++) {
+      var has = isRow(row) && row.length >= 3 + 2 * k, arrowAxes = axesOf(gd, arrows[k]);
       if (!arrowAxes) continue;
-      paintArrow(traceNode(gd, ARROWS[k]), gd.data[ARROWS[k]], arrowAxes[0], arrowAxes[1], x, y, has ? row[1 + 2 * k] : 0, has ? row[2 + 2 * k] : 0);
+      paintArrow(traceNode(gd, arrows[k]), gd.data[arrows[k]], arrowAxes[0], arrowAxes[1], x, y, has ? row[1 + 2 * k] : 0, has ? row[2 + 2 * k] : 0);
     }
   }
 
@@ -313,21 +357,22 @@
     // what is still to come stays hidden, as on the map.
     if (!gd || !gd._fullLayout) return;
     if (isDataFit(gd)) { paintFittedLines(gd, step); return; }
-    for (var s = 0; s < MAX_RUNS; s++) {
+    var R = slots(gd);
+    for (var s = 0; s < R; s++) {
       var curve = gd.data[s], steps = curveSteps(curve), axes = axesOf(gd, s);
       if (!steps || !axes) continue;
       var count = countUpTo(steps, step), full = gd._fullData && gd._fullData[s];
       var p = pixels(gd, curve, axes[0], axes[1]);
       paintPrefix(gd, traceNode(gd, s), p, count, full && full.line ? full.line.shape : "linear");
-      var pointAxes = axesOf(gd, MAX_RUNS + s) || axes, j = count - 1;
+      var pointAxes = axesOf(gd, R + s) || axes, j = count - 1;
       var cx = arr(curve.x), cy = arr(curve.y);
-      movePoint(traceNode(gd, MAX_RUNS + s), j < 0 ? NaN : toPixels(pointAxes[0], cx[j]), j < 0 ? NaN : toPixels(pointAxes[1], cy[j]));
+      movePoint(traceNode(gd, R + s), j < 0 ? NaN : toPixels(pointAxes[0], cx[j]), j < 0 ? NaN : toPixels(pointAxes[1], cy[j]));
     }
   }
 
   function paintFittedLines(gd, step) {
     // Line s carries rows [iteration, w, b]; slope and intercept in raw units of x.
-    for (var s = 0; s < MAX_RUNS; s++) {
+    for (var s = 0; s < slots(gd); s++) {
       var line = gd.data[1 + s], axes = axesOf(gd, 1 + s);
       var rows = line && arr(line.customdata), lx = line && arr(line.x);
       if (!line || !line.meta || !rows || !rows.length || !axes) continue;
@@ -712,7 +757,7 @@
         // restyles: only genuinely new paths move the player back to the end.
         var data = (figure && figure.data) || [];
         var key = [];
-        for (var s = 0; s < MAX_RUNS; s++) {
+        for (var s = 0; s < slots(figure); s++) {
           var whole = data[1 + 3 * s];
           var wx = whole && arr(whole.x), wy = whole && arr(whole.y);
           var n = wx ? wx.length : 0;
@@ -727,6 +772,11 @@
         return key;
       },
       href: function () { return window.location.href; },
+      go: function (target) {
+        // A new page from its link (a lesson, a language, a stability-map cell).
+        if (typeof target === "string" && target.charAt(0) === "/") window.location.assign(target);
+        return window.dash_clientside.no_update;
+      },
       syncRate: function (typed, exponent, low, high) {
         // The slider holds log10(lr): typing a rate moves the slider (pinned to its ends, the
         // error shows under the box); sliding sets the rate to 3 significant digits. Anything

@@ -36,9 +36,9 @@ def baseline_bytes(values: dict, lr: float) -> int:
     """The old answer's size: whole figures, every array a JSON list (no Patch, no bdata)."""
     from dash._utils import to_json
 
-    from app import callbacks
+    from app import viewmodel
 
-    result = callbacks.compute_views(
+    result = viewmodel.compute_views(
         values.get("surface", "bowl"), "sgd", lr, "constant", values.get("batch-size", "full"),
         values.get("normalization", "none"), values.get("steps", 100), 0, None, None, [], [], [], [],
         values.get("pinned", []),

@@ -131,7 +131,7 @@ def p95(times: list[float]) -> float:
 
 
 def time_calls(function, bodies: list[dict], cold: bool = True) -> list[float]:
-    from app.callbacks import main_outputs
+    from app.answers import main_outputs
 
     answer_once(function, bodies[0])  # warm-up: imports, surface grids
     times = []
@@ -174,7 +174,8 @@ def run(args) -> list[Row]:
 
 def worst_rows(shape, function) -> list[Row]:
     """CPU seconds of the heaviest requests (cold), and of their CSV download."""
-    from app.callbacks import main_outputs, trajectories_csv
+    from app.answers import main_outputs
+    from app.downloads import trajectories_csv
     from app.runs import config_to_dict
     from engine.config import RunConfig
     from tests.serving import worst_requests

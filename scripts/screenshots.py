@@ -8,7 +8,7 @@ graphs drawn, the player holding the new paths). Writes:
 - lessons/<key>-1920.png and lessons/<key>-1280.png for every lesson in app/lessons.py
   (the gallery docs/lessons.md shows them), lessons/presenting-1920.png (one lesson after
   pressing P) and lessons/embed-960.png (?embed=1, the size of an iframe on a slide);
-- default.png, compare.png, finder.png and map.png at 1280x720 for the README;
+- default.png, compare.png, finder.png, map.png, network.png and code.png at 1280x720 for the README;
 - docs/lessons.md, the gallery: each lesson's number, title, images and what to notice.
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app.lessons import LESSONS  # noqa: E402
+from app.lessons import EVERY_LESSON as LESSONS  # noqa: E402  (the 2-D and the network lessons)
 
 SIZES = ((1920, 1080), (1280, 720))  # a projector, and a laptop or a small projector
 PRESENTING_LESSON = "overshooting"  # its zig-zag and badge read well from the back of a room
@@ -47,6 +47,10 @@ NOTICE = {
     "scheduler-escape": "Three schedulers from one start (the legend names each one's start and peak rate): ReduceLROnPlateau's rate steps down on the log axis and its loss stays high in the pothole; cyclical and warm-restart rates rise again and reach the deep basin.",
     "normalization": "Raw and standardized maps side by side, each to scale: the raw loss is a ravine thinner than a line, where lr 0.1 leaves the map at once; the standardized contours are circles and the same rate converges.",
     "minmax": "Raw, standardized and min-max maps side by side, each to scale: min-max contours are tilted ellipses, less round than standardized, so its path bends and needs more steps.",
+    "network-descent": "A real 2-16-16-1 network learning the two moons: the path on the loss landscape (PCA of the path), the decision boundary forming beside it, loss falling and accuracy rising to 100 %.",
+    "network-too-large-rate": "House prices on a network: lr 0.01 converges, lr 1.0 blows up within a few steps, labelled *diverged at step k*; its loss curve climbs until it stops.",
+    "network-normalization": "The same network and rate on raw inputs ×100 and on standardized ones: the raw run bounces (*overshooting*) with a ragged boundary, the standardized run converges.",
+    "network-batch-size": "Batch 1 against the full batch on a network: the batch-1 loss curve is noisy, the full-batch one smooth.",
     "batch-size": "Batch 1 takes noisy steps, the full batch steady ones, mini-batches sit between; the cards give steps per epoch and the modelled cost of a step, and the x-axis menu draws the curves against epochs, examples processed or modelled time.",
 }
 
@@ -75,6 +79,8 @@ def shots() -> list[Shot]:
     out.append(Shot("compare", "", *README_SIZE, "compare"))
     for view in ("finder", "map"):
         out.append(Shot(view, "optimizer=momentum&lr=0.05", *README_SIZE, view))
+    out.append(Shot("network", "preset=network-descent", *README_SIZE))
+    out.append(Shot("code", "preset=schedulers&view=code", *README_SIZE))
     return out
 
 

@@ -1,6 +1,15 @@
-"""Shared test setup: headless Chromium options for dash_duo."""
+"""Shared test setup: headless Chromium options for dash_duo, and the browser mark."""
 
+import pytest
 from selenium.webdriver.chrome.options import Options
+
+
+def pytest_collection_modifyitems(items):
+    # Every test that drives Chromium is a browser test, wherever it lives: `make test` runs
+    # the others on every core (-m "not browser") and these one at a time (-m browser).
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 def pytest_setup_options():

@@ -24,25 +24,15 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict, to_json
 from dash.exceptions import PreventUpdate
 
-from app.callbacks import (
-    MAX_PINNED,
-    block_styles,
-    clicked_rate,
-    clicked_start,
-    explore_outputs,
-    html_download,
-    lr_preview,
-    map_cell_target,
-    navigation_target,
-    own_problem,
-    pinned_after,
-    stored_configs,
-    trajectories_csv,
-    upload_outputs,
-)
+from app.downloads import html_download, trajectories_csv
+from app.explorers import clicked_rate, explore_outputs, map_cell_target
 from app.factory import create_app
 from app.i18n import t
-from app.runs import config_to_dict
+from app.navigation import clicked_start, navigation_target, pinned_after
+from app.panels import block_styles, upload_outputs
+from app.runs import config_to_dict, own_problem, stored_configs
+from app.viewmodel import lr_preview
+from app.viewstate import MAX_PINNED
 from engine import OPTIMIZER_NAMES, SCHEDULER_NAMES, SCHEDULER_PARAMS, RunConfig, limits
 
 # Values of the wrong type or beyond any range. None of them is a click on a point with
@@ -214,7 +204,7 @@ CASES = {
     "load_clicked_rate": Case(({"points": [{"customdata": 0.3}]},), ("finder-graph",), rate_ok, lambda out: out == 0.3),
     "load_clicked_cell": Case(
         (MAP_CLICK, CURRENT, [PINNED], "momentum", FLAGS), ("map-graph",), link_ok,
-        lambda out: "lr=0.3" in out and "momentum=0.5" in out and "pin=" in out,
+        lambda out: "lr=0.3" in out and "momentum=0.5" in out and "pin=" in out and "view=map&second=momentum" in out,
     ),
     "own_surface_panels": Case(("custom",), ("surface",), panels_ok, lambda out: out == (False, True)),
     "receive_upload": Case((CSV, "shop.csv"), ("upload-file",), upload_ok, lambda out: out[2:7:2] == ("size", "cost", "")),
@@ -238,6 +228,21 @@ CASES = {
     "download_csv": Case(
         (1, "?lr=0.3", CURRENT, [PINNED], None, None, None, FLAGS), ("csv-button",), download_ok("text/csv"),
         lambda out: out["content"].startswith("run,label,") and out["content"].count("\n") > 2 * 20,
+    ),
+    "network_panels": Case(
+        ("network", "moons", FLAGS), ("surface", "dataset"),
+        lambda out: len(out) == 4 and all(isinstance(v, bool) for v in out[:3]) and isinstance(out[3], list),
+        lambda out: out[:3] == (False, False, True) and [o["value"] for o in out[3]][::8] == [1, "full"],
+    ),
+    "show_code": Case(
+        ("code", CURRENT, "bowl", "x**2", "-3, 3", "-3, 3", None, None, None, FLAGS), ("lower-view", "current-config"),
+        lambda out: len(out) == 2 and isinstance(out[1], bool) and (out[0] is no_update) is out[1],
+        lambda out: out[1] is False and "torch.optim.SGD" in str(out[0]),
+    ),
+    "view_address": Case(
+        ("map", "momentum", "?lr=0.3", "bowl"), ("lower-view", "explore-second"),
+        lambda out: out is no_update or (isinstance(out, str) and (out == "" or out.startswith("?"))),
+        lambda out: out == "?lr=0.3&view=map&second=momentum",
     ),
 }  # fmt: skip
 

@@ -10,6 +10,7 @@ import contextvars
 import itertools
 import json
 import math
+from dataclasses import fields
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,12 +21,13 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from app import figures
-from app.callbacks import ERROR_SLOTS, MAX_PINNED, compute_views, lr_preview
 from app.factory import create_app
 from app.i18n import t
 from app.layout import page
-from app.runs import config_from_dict, config_to_dict, error_field, run_labels
-from app.urlstate import ViewState
+from app.request import PageRequest
+from app.runs import config_from_controls, config_from_dict, config_to_dict, error_field, run_labels
+from app.viewmodel import ERROR_SLOTS, compute_views, lr_preview
+from app.viewstate import MAX_PINNED, ViewState
 from engine import (
     OPTIMIZER_NAMES,
     OPTIMIZER_PARAMS,
@@ -36,6 +38,8 @@ from engine import (
     RunConfig,
     limits,
 )
+from engine.params import SettingError
+from tests.wire_helpers import decode_typed_array
 
 MAX_RUNS = figures.MAX_RUNS
 SURFACE_NAMES = tuple(SURFACES)
@@ -184,7 +188,7 @@ def check_figures(result: dict, runs: int, *, validate: bool = False) -> None:
     assert result["surface3d"]["data"][0]["type"] == "surface"
     # Arrows: gradient, update, and the batch gradient, whose rows only mini-batch runs carry
     assert [result["contour"]["data"][i]["type"] for i in figures.ARROW_TRACES] == ["scatter"] * 3
-    row = figures.decode_typed_array(figures.compact(result["contour"])["data"][1]["customdata"])[0]
+    row = decode_typed_array(figures.compact(result["contour"])["data"][1]["customdata"])[0]
     assert len(row) == (7 if result["trajectories"][0].steps_per_epoch > 1 else 5)
     assert len(result["trajectories"]) == runs
     assert len(result["badges"]) == runs
@@ -582,27 +586,28 @@ def test_run_labels_name_only_what_differs():
 
 
 @pytest.mark.parametrize(
-    ("message", "slot"),
+    ("field", "slot"),
     [
-        ("lr = 0 is not allowed: expected a number in [1e-05, 10]", "lr"),
-        ("steps = 0 is not allowed: expected an integer in [1, 10000]", "steps"),
-        ("seed = -1 is not allowed: expected an integer in [0, 4294967295]", "seed"),
-        ("batch_size = 0 is not allowed: expected an integer in [1, 40]", "batch_size"),
-        ("start = needs both x and y (or both blank for the default start)", "start"),
-        ("start x = 100 is not allowed: expected a number in [-15, 15]", "start"),
-        ("momentum.momentum = 1.5 is not allowed: expected a number in [0, 1)", "params"),
-        ("adam.betas = '0.9' is not allowed: expected two numbers", "params"),
-        ("cyclic.max_lr = 0.05 is not allowed: expected a number >= base_lr (0.1)", "params"),
-        ("sgd has no parameter 'momentum': its parameters are none", "params"),
-        ("optimizer_params = 3 is not allowed: expected a mapping", "params"),
+        ("lr", "lr"),
+        ("steps", "steps"),
+        ("seed", "seed"),
+        ("batch_size", "batch_size"),
+        ("start", "start"),
+        ("start x", "start"),
+        ("momentum.momentum", "params"),
+        ("adam.betas", "params"),
+        ("cyclic.max_lr", "params"),
+        ("sgd.momentum", "params"),
+        ("optimizer_params", "params"),
     ],
 )
-def test_error_field_routes_each_message(message, slot):
-    assert error_field(message) == slot
+def test_error_field_routes_each_field(field, slot):
+    assert error_field(SettingError(f"{field} = 0 is not allowed", field)) == slot
 
 
-def test_every_engine_error_for_a_control_names_a_known_slot():
-    """Messages the engine really raises land in a slot the page has (not only the notice)."""
+def test_every_error_for_a_control_names_a_known_slot():
+    """Errors the engine and the controls really raise land in a slot the page has (not only
+    the notice), read from the field they name, not from their text."""
     real = []
     for kwargs in (
         {"lr": 0},
@@ -613,20 +618,22 @@ def test_every_engine_error_for_a_control_names_a_known_slot():
         {"optimizer": "momentum", "optimizer_params": {"momentum": 1.5}},
         {"scheduler": "step", "scheduler_params": {"gamma": 2}},
         {"scheduler": "cosine", "scheduler_params": {"nope": 1}},
+        {"optimizer": "sgd", "optimizer_params": {"betas": (0.9, 0.99)}},
     ):
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(SettingError) as error:
             RunConfig(**kwargs)
-        real.append(str(error.value))
-    assert [error_field(m) for m in real] == [
-        "lr",
-        "steps",
-        "seed",
-        "batch_size",
-        "start",
-        "params",
-        "params",
-        "params",
-    ]
+        real.append(error.value)
+    controls = {"surface": "bowl", "optimizer": "sgd", "lr": 0.1, "scheduler": "constant", "batch_size": None,
+                "normalization": "none", "steps": 10, "seed": 0, "start_x": None, "start_y": None,
+                "optimizer_params": {}, "scheduler_params": {}}  # fmt: skip
+    for blank in ({"lr": None}, {"steps": None}, {"seed": None}, {"start_x": 1.0}):
+        with pytest.raises(SettingError) as error:
+            config_from_controls(**{**controls, **blank})
+        real.append(error.value)
+    assert [error_field(e) for e in real] == [
+        "lr", "steps", "seed", "batch_size", "start", "params", "params", "params", "params",
+        "lr", "steps", "seed", "start",
+    ]  # fmt: skip
 
 
 ROUND_TRIP = [
@@ -700,13 +707,13 @@ def registered():
     return found
 
 
-def call(function, *args, triggered: str | None = None):
+def call(function, *args, triggered: str | None = None, **kwargs):
     """Call a callback as Dash would after `triggered` (a component id) changed."""
     inputs = [{"prop_id": f"{triggered}.value", "value": None}] if triggered else []
 
     def run():
         context_value.set(AttributeDict(triggered_inputs=inputs))
-        return function(*args)
+        return function(*args, **kwargs)
 
     return contextvars.copy_context().run(run)
 
@@ -818,27 +825,37 @@ def test_main_callback_returns_one_value_per_output(registered):
         None,
         None,
         "iteration",  # what the curves are drawn against
+        "moons",  # the network's controls, unused on the bowl
+        "16,16",
+        "tanh",
+        "pca",
+        0,
         OPT_IDS,
         SCHED_IDS,
         {"lang": "en", "embed": False, "preset": None},
     )
-    good = call(recompute, *args)
+    # The main callback's inputs, then its states, by the names app.callbacks wires them with.
+    names = [*(f.name for f in fields(PageRequest) if f.name not in ("opt_ids", "sched_ids", "flags")), "opt_ids", "sched_ids", "flags"]
+    assert len(names) == len(args)
+    good = call(recompute, **dict(zip(names, args, strict=True)))
     assert len(good) == len(outputs)
     # The address bar follows the controls, naming only what differs from the defaults.
     assert good[outputs.index("url.search")] == f"?steps={STEPS}"
-    moved = call(recompute, *args[:2], 0.3, *args[3:])
+    moved = call(recompute, **dict(zip(names, (*args[:2], 0.3, *args[3:]), strict=True)))
     assert moved[outputs.index("url.search")] == f"?lr=0.3&steps={STEPS}"
-    bad = call(recompute, *args[:2], 0, *args[3:])
+    bad = call(recompute, **dict(zip(names, (*args[:2], 0, *args[3:]), strict=True)))
     assert len(bad) == len(outputs)
     lr_error = outputs.index("lr-error.children")
     assert "lr" in bad[lr_error] and LR_RANGE in bad[lr_error]
     assert bad[outputs.index("contour.figure")] is no_update
 
 
-def test_cycled_momentum_gets_a_message_under_the_scheduler_not_a_silent_run():
+def test_cycled_momentum_from_the_controls_is_simulated_not_ignored():
     ids = [{"type": "sched-param", "owner": "cyclic", "name": "cycle_momentum"}]
-    result = compute_views("bowl", "momentum", 0.1, "cyclic", "full", "none", 50, 0, None, None, [], [], [True], ids, [])
-    assert not result["ok"]
-    assert "cyclic.cycle_momentum" in result["errors"]["params"] and "does not simulate" in result["notice"]
+    on = compute_views("bowl", "momentum", 0.1, "cyclic", "full", "none", 50, 0, None, None, [], [], [True], ids, [])
     off = compute_views("bowl", "momentum", 0.1, "cyclic", "full", "none", 50, 0, None, None, [], [], [False], ids, [])
-    assert off["ok"]
+    assert on["ok"] and off["ok"], on.get("notice")
+    assert on["config"]["scheduler_params"]["cycle_momentum"] is True
+    cycled, plain = on["trajectories"][0], off["trajectories"][0]
+    assert cycled.steps_taken == plain.steps_taken == 50
+    assert abs(cycled.params - plain.params).max() > 1e-3  # the drawn path follows the cycled momentum

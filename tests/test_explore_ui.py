@@ -3,7 +3,7 @@
 import json
 from urllib.parse import parse_qs, urlsplit
 
-from app.callbacks import explore_outputs, map_cell_target
+from app.explorers import explore_outputs, map_cell_target
 from app.runs import config_to_dict
 from engine import RunConfig
 from engine.explore import lr_finder
@@ -49,7 +49,7 @@ def test_finder_suggests_a_stable_rate_on_the_bowl():
 
 
 def test_offline_html_download_is_the_export_of_the_link_on_screen():
-    from app.callbacks import html_download
+    from app.downloads import html_download
     from app.export import export_html
 
     download = html_download("?preset=divergence&lang=ko")

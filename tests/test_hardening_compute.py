@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import math
@@ -27,14 +28,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from serving import strict_json, worst_requests
 
-from app import callbacks, security
-from app.callbacks import compute_views
+from app import answers, downloads, figures, runs, security
+from app.request import PageRequest
 from app.runs import config_from_dict, config_to_dict
+from app.viewmodel import compute_views
 from benchmarks.server import app_and_shape, load_body, post
 from engine import RunConfig, budget, limits, simulate_many
 from engine import formula as formula_module
 from engine.formula import build_formula, custom_surface
 from tests.test_callbacks import OPT_IDS, OPT_VALUES, SCHED_IDS, SCHED_VALUES
+from tests.wire_helpers import decode_typed_array
 
 PROPERTY = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 WINDOW = {"x_range": "-3, 3", "y_range": "-3, 3"}
@@ -69,16 +72,16 @@ def strict_dumps(value) -> str:
 
 def main_answer(text, optimizer="sgd", lr=0.1, steps=10_000, scheduler="constant", pinned=(), window=WINDOW):
     """The main callback's outputs for a formula, computed (not from the memo)."""
-    outputs, _ = callbacks.main_outputs.__wrapped__(
+    outputs, _ = answers.main_outputs.__wrapped__(PageRequest(
         "custom", optimizer, lr, scheduler, "full", "none", steps, 0, None, None,
         OPT_VALUES, SCHED_VALUES, list(pinned), text, window["x_range"], window["y_range"], None, None, None,
         OPT_IDS, SCHED_IDS, {"lang": "en"},
-    )  # fmt: skip
+    ))  # fmt: skip
     return outputs
 
 
 def pins_on(text, steps, optimizers=OPTIMIZERS, scheduler="plateau", lr=limits.LR_MIN, window=WINDOW):
-    surface = custom_surface(text, tuple(callbacks.parse_range(window[k], k) for k in ("x_range", "y_range")))
+    surface = custom_surface(text, tuple(runs.parse_range(window[k], k) for k in ("x_range", "y_range")))
     return [
         config_to_dict(RunConfig(surface=surface, optimizer=name, optimizer_params=params, scheduler=scheduler, lr=lr, steps=steps))
         for name, params in optimizers
@@ -123,14 +126,14 @@ def test_huge_finite_and_tiny_values_stay_strict_json_on_the_wire():
                   "marker": {"size": [math.inf, 3.0]}}],
         "layout": {"yaxis": {"range": [-math.inf, math.nan]}},
     }  # fmt: skip
-    wire = callbacks.figures.compact(figure)
+    wire = figures.compact(figure)
     text = json.dumps(wire, allow_nan=False)  # would raise on NaN or Infinity
-    decoded = callbacks.figures.decode_typed_array(wire["data"][0]["x"])
+    decoded = decode_typed_array(wire["data"][0]["x"])
     assert decoded.dtype == np.float64 and decoded[0] == 1e308 and decoded[2] == 5e-324
     assert np.isnan(decoded[3])  # infinity travels as a gap
     assert wire["layout"]["yaxis"]["range"] == [None, None] and "Infinity" not in text
     clean = {"data": [{"x": [1.0, 2.0]}], "layout": {"title": "t"}}
-    assert callbacks.figures.compact(clean)["layout"] is clean["layout"]  # nothing to clean: not copied
+    assert figures.compact(clean)["layout"] is clean["layout"]  # nothing to clean: not copied
 
 
 # --------------------------------------------------------------------------- random formulas
@@ -190,7 +193,7 @@ def test_random_formulas_give_a_view_or_a_message_in_strict_json_within_the_budg
         return
     event("drawn")
     strict_dumps({k: result[k] for k in ("contour", "surface3d", "loss", "lr", "third")})
-    problem = callbacks.own_problem("custom", {"formula": request["text"], **request["window"]}, None)
+    problem = runs.own_problem("custom", {"formula": request["text"], **request["window"]}, None)
     configs = [config_from_dict(c, {"custom": problem}) for c in [*pins, result["config"]]]
     assert budget.request_cost(configs) <= limits.REQUEST_BUDGET
 
@@ -274,52 +277,48 @@ def test_every_built_in_worst_request_and_a_typed_rosenbrock_fit_the_budget():
 def test_the_csv_of_an_over_budget_request_is_refused_too():
     search = "?" + urlencode({"surface": "custom", "formula": DEEP_TANH, **WINDOW})
     pins = pins_on(DEEP_TANH, limits.STEPS_MAX)
-    assert callbacks.trajectories_csv(pins[0], pins[1:], search) is None
+    assert downloads.trajectories_csv(pins[0], pins[1:], search) is None
     short = pins_on(DEEP_TANH, 1000)
-    assert callbacks.trajectories_csv(short[0], short[1:], search).count("\n") == 3 * 1001 + 1
+    assert downloads.trajectories_csv(short[0], short[1:], search).count("\n") == 3 * 1001 + 1
 
 
 # --------------------------------------------------------------------------- the memo
 
-BUILT_IN = ("bowl", "sgd", 0.1, "constant", "full", "none", 100, 0, None, None, [], [], [], "x**2", "-3, 3", "-3, 3", None, None, None, [], [], {})
+BUILT_IN = PageRequest("bowl", "sgd", 0.1, "constant", "full", "none", 100, 0, None, None, [], [], [], "x**2", "-3, 3", "-3, 3", None, None, None, [], [], {})
 
 
-def _with(inputs, **changes):
-    names = ("surface optimizer lr scheduler batch_size normalization steps seed start_x start_y opt_values sched_values "
-             "pinned formula x_range y_range table upload_x upload_y opt_ids sched_ids flags").split()  # fmt: skip
-    values = dict(zip(names, inputs, strict=True))
-    values.update(changes)
-    return tuple(values[n] for n in names)
+def _with(request, **changes):
+    return dataclasses.replace(request, **changes)
 
 
 def test_the_key_holds_only_what_the_answer_depends_on():
-    key = callbacks.request_key(*BUILT_IN)
+    key = answers.request_key(BUILT_IN)
     junk = {"version": 1, "values": ["x" * JUNK_BYTES]}
     # A built-in surface ignores the formula and the upload fields, and flags it cannot read.
-    assert callbacks.request_key(*_with(BUILT_IN, table=junk, upload_x="a" * 1000, formula="y**9")) == key
-    assert callbacks.request_key(*_with(BUILT_IN, flags={"lang": "en", "junk": [1] * 10_000})) == key
-    assert callbacks.request_key(*_with(BUILT_IN, lr=0.2)) != key
+    assert answers.request_key(_with(BUILT_IN, table=junk, upload_x="a" * 1000, formula="y**9")) == key
+    assert answers.request_key(_with(BUILT_IN, flags={"lang": "en", "junk": [1] * 10_000})) == key
+    assert answers.request_key(_with(BUILT_IN, lr=0.2)) != key
     # Own surfaces: their fields count, a big one by its digest, so the key stays short.
     custom = _with(BUILT_IN, surface="custom")
-    assert callbacks.request_key(*_with(custom, formula="y**2")) != callbacks.request_key(*custom)
+    assert answers.request_key(_with(custom, formula="y**2")) != answers.request_key(custom)
     upload = _with(BUILT_IN, surface="upload", table=junk)
     other = _with(upload, table={"version": 1, "values": ["y" * JUNK_BYTES]})
-    assert callbacks.request_key(*upload) != callbacks.request_key(*other)
-    long_pins = callbacks.request_key(*_with(upload, pinned=[{"lr": 0.1}] * 100_000))
-    assert len(callbacks.request_key(*upload)) < 2000 and len(long_pins) < 2000
+    assert answers.request_key(upload) != answers.request_key(other)
+    long_pins = answers.request_key(_with(upload, pinned=[{"lr": 0.1}] * 100_000))
+    assert len(answers.request_key(upload)) < 2000 and len(long_pins) < 2000
 
 
 def test_the_memo_stays_within_its_bytes_and_drops_the_oldest_first():
-    memo = callbacks.AnswerMemo(lambda *inputs: ("z" * 230_000, inputs[6]), entries=100, max_bytes=1_000_000)
+    memo = answers.AnswerMemo(lambda request: ("z" * 230_000, request.steps), entries=100, max_bytes=1_000_000)
     for steps in range(10):
-        memo(*_with(BUILT_IN, steps=steps))
+        memo(_with(BUILT_IN, steps=steps))
         assert memo.bytes <= 1_000_000
     info = memo.cache_info()
     assert info["size"] == 4 and info["misses"] == 10  # 4 answers of ~230 KB fit in 1 MB
-    assert memo.answer(*_with(BUILT_IN, steps=9))[1] is True  # the newest are kept...
-    assert memo.answer(*_with(BUILT_IN, steps=0))[1] is False  # ...the oldest went first
-    big = callbacks.AnswerMemo(lambda *inputs: ("z" * 400_000,), entries=100, max_bytes=1_000_000)
-    big(*BUILT_IN)
+    assert memo.answer(_with(BUILT_IN, steps=9))[1] is True  # the newest are kept...
+    assert memo.answer(_with(BUILT_IN, steps=0))[1] is False  # ...the oldest went first
+    big = answers.AnswerMemo(lambda request: ("z" * 400_000,), entries=100, max_bytes=1_000_000)
+    big(BUILT_IN)
     assert big.cache_info()["size"] == 0  # over a quarter of the bound: not kept at all
 
 
@@ -368,10 +367,10 @@ def test_junk_in_every_slot_keeps_the_memo_and_the_worker_bounded():
         assert len(json.dumps(body)) < security.MAX_REQUEST_BYTES  # under the cap: it is answered
         status, raw = _post(client, body)
         assert status < 500, (slot, raw[:300])
-        assert callbacks.main_outputs.cache_info()["bytes"] <= callbacks.CACHE_BYTES
+        assert answers.main_outputs.cache_info()["bytes"] <= answers.CACHE_BYTES
     growth = _resident_bytes() - before
-    print(f"\njunk: {JUNK_REQUESTS} requests, memo {callbacks.main_outputs.cache_info()}, RSS growth {growth / 2**20:.0f} MB")
+    print(f"\njunk: {JUNK_REQUESTS} requests, memo {answers.main_outputs.cache_info()}, RSS growth {growth / 2**20:.0f} MB")
     # The memo's bound, and the peak of one junk request in flight (its body parsed into
     # Python objects), which the allocator keeps for the next one. Keyed and kept whole, as
     # before, the memo alone would hold over 300 MB of this junk.
-    assert growth < callbacks.CACHE_BYTES + 128 * 2**20
+    assert growth < answers.CACHE_BYTES + 128 * 2**20

@@ -16,6 +16,7 @@ from app import create_app, figures
 from app.lessons import LADDER_RATES, LESSONS
 from engine import SURFACES, simulate_many
 from tests.serving import AppShape, strict_json
+from tests.wire_helpers import decode_typed_array
 
 MAIN = "contour.figure"
 F4 = 1e-6  # float32 on the wire: relative rounding of a drawn value
@@ -42,7 +43,7 @@ def drawn(client, key: str) -> dict:
 
 
 def values(trace: dict, key: str) -> np.ndarray:
-    return np.asarray(figures.decode_typed_array(trace.get(key, [])), dtype=float)
+    return np.asarray(decode_typed_array(trace.get(key, [])), dtype=float)
 
 
 def runs_of(key: str):

@@ -23,7 +23,7 @@ import requests
 from serving import AppShape, post_callback, serve, worst_requests
 from test_callbacks import DATA_SURFACES, SURFACE_NAMES, views
 
-from app.callbacks import trajectories_csv
+from app.downloads import trajectories_csv
 from app.runs import config_to_dict
 from engine import OPTIMIZER_NAMES, RunConfig, limits
 

@@ -4,8 +4,10 @@ import base64
 import json
 from urllib.parse import parse_qs
 
-from app.callbacks import compute_views, upload_outputs, url_search
-from app.factory import split_formula
+from app.links import split_formula
+from app.navigation import url_search
+from app.panels import upload_outputs
+from app.viewmodel import compute_views
 from tests.test_callbacks import OPT_IDS, OPT_VALUES, SCHED_IDS, SCHED_VALUES
 
 

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from app import callbacks, figures
+from app import answers, figures, viewmodel
 from benchmarks.server import app_and_shape, change_body, heavy_values, load_body, post
+from tests.wire_helpers import decode_typed_array
 
 
 @pytest.fixture(scope="module")
@@ -19,24 +20,24 @@ def test_typed_arrays_decode_to_the_same_numbers():
     floats = np.linspace(-3.7, 12.25, 300)
     spec = figures.typed_array(floats.tolist())
     assert spec["dtype"] == "f4"
-    assert np.array_equal(figures.decode_typed_array(spec), floats.astype(np.float32))
+    assert np.array_equal(decode_typed_array(spec), floats.astype(np.float32))
     steps = list(range(0, 5000, 7))
     spec = figures.typed_array(steps)
-    assert spec["dtype"] == "u2" and figures.decode_typed_array(spec).tolist() == steps
+    assert spec["dtype"] == "u2" and decode_typed_array(spec).tolist() == steps
     rows = [[i, 0.5 * i, -1e-3 * i] for i in range(40)]
     spec = figures.typed_array(rows)
     assert spec["shape"] == "40,3"
-    assert np.allclose(figures.decode_typed_array(spec), rows, rtol=1e-6)
+    assert np.allclose(decode_typed_array(spec), rows, rtol=1e-6)
     # Beyond float32's range: float64, not infinity.
     huge = [1e300, 1.0, float("nan")] * 10
     spec = figures.typed_array(huge)
     assert spec["dtype"] == "f8"
-    assert np.array_equal(figures.decode_typed_array(spec), huge, equal_nan=True)
+    assert np.array_equal(decode_typed_array(spec), huge, equal_nan=True)
     assert figures.typed_array(["a", "b"]) == ["a", "b"]
 
 
 def test_compact_keeps_short_arrays_and_the_maps_whole_paths_as_lists():
-    result = callbacks.compute_views("bowl", "sgd", 0.1, "constant", "full", "none", 100, 0, None, None, [], [], [], [], [])
+    result = viewmodel.compute_views("bowl", "sgd", 0.1, "constant", "full", "none", 100, 0, None, None, [], [], [], [], [])
     contour = figures.compact(result["contour"], plain=figures.whole_path_slots())
     xs, ys = result["contour"]["data"][0]["x"], result["contour"]["data"][0]["y"]
     assert contour["data"][0]["z"]["dtype"] == "f4" and contour["data"][0]["z"]["shape"] == f"{len(ys)},{len(xs)}"
@@ -48,7 +49,7 @@ def test_compact_keeps_short_arrays_and_the_maps_whole_paths_as_lists():
 
 
 def test_3d_path_is_thinned_and_keeps_its_last_point():
-    result = callbacks.compute_views(
+    result = viewmodel.compute_views(
         "linreg", "sgd", 0.01, "constant", 1, "standard", 2000, 0, None, None, [], [], [], [], []
     )
     whole3d = result["surface3d"]["data"][1]
@@ -103,18 +104,18 @@ def test_a_repeated_request_is_answered_from_the_memo_with_identical_bytes(page,
     body = load_body(shape, {**values, "lr": 0.0123})
     first, _, headers = response(client, body)
     second, _, again = response(client, body)
-    assert headers[callbacks.CACHE_HEADER] == "miss" and again[callbacks.CACHE_HEADER] == "hit"
+    assert headers[answers.CACHE_HEADER] == "miss" and again[answers.CACHE_HEADER] == "hit"
     assert first == second
-    stats = callbacks.cache_stats()
+    stats = answers.cache_stats()
     assert stats["hits"] >= 1 and stats["misses"] >= 1
-    assert "hits=" in again[callbacks.CACHE_HEADER + "-Stats"]
+    assert "hits=" in again[answers.CACHE_HEADER + "-Stats"]
 
 
 def test_paths_only_needs_the_same_map():
     config = {"surface": "bowl", "normalization": "none"}
-    assert callbacks.paths_only({"lr.value": "lr"}, config, config, "bowl")
-    assert not callbacks.paths_only({}, config, config, "bowl")  # first load
-    assert not callbacks.paths_only({"surface.value": "surface"}, config, config, "bowl")
-    assert not callbacks.paths_only({"lr.value": "lr"}, None, config, "bowl")
-    assert not callbacks.paths_only({"lr.value": "lr"}, {**config, "normalization": "standard"}, config, "bowl")
-    assert not callbacks.paths_only({"lr.value": "lr"}, config, config, "custom")
+    assert answers.paths_only({"lr.value": "lr"}, config, config, "bowl")
+    assert not answers.paths_only({}, config, config, "bowl")  # first load
+    assert not answers.paths_only({"surface.value": "surface"}, config, config, "bowl")
+    assert not answers.paths_only({"lr.value": "lr"}, None, config, "bowl")
+    assert not answers.paths_only({"lr.value": "lr"}, {**config, "normalization": "standard"}, config, "bowl")
+    assert not answers.paths_only({"lr.value": "lr"}, config, config, "custom")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.lessons import LESSONS
+from app.lessons import EVERY_LESSON as LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = ROOT / "docs" / "lessons.md"

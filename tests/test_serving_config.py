@@ -14,7 +14,7 @@ import pytest
 from gunicorn.config import Config
 from serving import ROOT, AppShape, serve
 
-from app.urlstate import MAX_QUERY_CHARS
+from app.links import MAX_QUERY_CHARS
 from engine.limits import REQUEST_BUDGET
 
 CONFIG = ROOT / "app" / "gunicorn_conf.py"

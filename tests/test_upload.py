@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.callbacks import compute_views, upload_outputs
+from app.panels import upload_outputs
 from app.upload import (
     MAX_COLUMNS,
     MAX_FILE_COLUMNS,
@@ -33,6 +33,7 @@ from app.upload import (
     table_from_store,
     table_to_store,
 )
+from app.viewmodel import compute_views
 from engine.limits import NORMALIZATIONS
 
 HOUSES = "area,price,street\n40,3.1,Oak\n75,4.6,Elm\n110,6.4,Ash\n150,8.7,Oak\n200,11.2,Elm\n"

@@ -11,19 +11,9 @@ from hypothesis import strategies as st
 
 from app.i18n import LANGUAGES
 from app.lessons import LESSONS
-from app.urlstate import (
-    LAST_RESORT,
-    MAX_PAIRS,
-    MAX_PINNED,
-    MAX_QUERY_CHARS,
-    Notice,
-    ViewState,
-    _number,
-    canonical,
-    canonical_state,
-    decode,
-    encode,
-)
+from app.link_settings import number_text as _number
+from app.links import LAST_RESORT, MAX_PAIRS, MAX_QUERY_CHARS, decode, encode
+from app.viewstate import MAX_PINNED, Notice, ViewState, canonical, canonical_state
 from engine import (
     OPTIMIZER_NAMES,
     OPTIMIZER_PARAMS,
@@ -265,8 +255,8 @@ def test_the_longest_view_fits_the_limit():
     pairs = [
         ("rmsprop", "plateau"),
         ("adam", "onecycle"),
-        ("adagrad", "cyclic"),
-        ("momentum", "plateau"),
+        ("adagrad", "step"),  # adagrad has no momentum to cycle: PyTorch refuses cyclic's cycle_momentum
+        ("momentum", "cyclic"),
     ]
     for k, (optimizer, scheduler) in enumerate(pairs):
         params = {}

@@ -82,6 +82,6 @@ from app.figures.views import (
     surface_of,
     thinned,
 )
-from app.figures.wire import COMPACT_MIN, F4_LIMIT, compact, decode_typed_array, typed_array
+from app.figures.wire import COMPACT_MIN, F4_LIMIT, compact, typed_array
 
 __all__ = [name for name in dir() if not name.startswith("__")]

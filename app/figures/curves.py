@@ -240,7 +240,7 @@ def rate_figure(trajectories, views: list[RunView], lang: str = "en", rungs=()) 
             "gridcolor": "#e4e7eb",
         },
         showlegend=False,
-        meta={"lang": lang, "kind": "rate"},
+        meta={**layout["meta"], "kind": "rate"},
     )
     return {"data": markers + points + [line, others], "layout": layout}
 

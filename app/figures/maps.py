@@ -185,7 +185,7 @@ def contour_figure(surface, views: list[RunView], lang: str = "en", panels: list
         # No legend: inside the map it would cover paths or the minimum, beside it it would
         # take the map's room; the cards under the player name each colour.
         showlegend=False,
-        meta={"lang": lang, "maps": len(surfaces)},
+        meta={**layout["meta"], "maps": len(surfaces)},
     )
     gap = 0.06
     # Left to right in the lecture's order (raw, standardized, min-max), whichever is current.

@@ -36,6 +36,7 @@ def _base_layout(title: str, lang: str) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
         "legend": {"orientation": "h", "y": -0.2, "x": 0},
-        "meta": {"lang": lang},
+        # The player reads the run slots from here (assets/player.js), not from a copy.
+        "meta": {"lang": lang, "runs": MAX_RUNS},
     }
 

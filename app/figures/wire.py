@@ -42,17 +42,6 @@ def typed_array(values) -> dict | list:
     return spec
 
 
-def decode_typed_array(spec) -> np.ndarray:
-    """The inverse of typed_array (for tests and benchmarks)."""
-    if not isinstance(spec, dict):
-        return np.asarray(spec)
-    dtype = np.dtype(spec["dtype"].replace("f", "<f").replace("i", "<i").replace("u", "<u"))
-    flat = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
-    if "shape" in spec:
-        return flat.reshape([int(n) for n in str(spec["shape"]).split(",")])
-    return flat
-
-
 def compact(figure: dict, plain: tuple[int, ...] = ()) -> dict:
     """The figure with every long numeric x, y, z and customdata as a typed array.
 

@@ -1,0 +1,103 @@
+"""The downloads: the view on screen as one offline HTML file, and every run as CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dash import no_update
+
+from app.links import split_formula
+from app.request import listed, text_of
+from app.runs import config_to_dict, own_problem, run_labels, stored_configs
+from app.viewstate import MAX_PINNED, view_flags
+from engine import budget, simulate_many
+from engine.catalog import DATA_SURFACES, has_data, problem_of
+
+# Text cells a spreadsheet would read as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def html_download(search, current=None, pinned=None, upload=None, flags=None):
+    """The view on screen as one offline HTML file; nothing when there is none.
+
+    The address names a built-in view or a formula (surface=custom&formula=...) with its
+    current run; the runs drawn (current-config, pinned) and, for uploaded data, the table and
+    its columns come as the page's Stores, since neither pins of a formula nor data travel in
+    a link.
+    """
+    # Imported here: app.export reads plotly.js's 4.8 MB text, only when asked.
+    from app.export import export_html, export_view
+
+    if not isinstance(search, str):
+        return no_update
+    try:
+        surface = current.get("surface") if isinstance(current, dict) else None
+        if surface in ("custom", "upload"):
+            document = export_view(current, pinned, view_flags(flags)["lang"], formula_of(search), upload)
+        else:
+            document = export_html(search.lstrip("?"))
+    except ValueError:
+        return no_update
+    return {"content": document, "filename": "descent-lab.html", "type": "text/html"}
+
+
+def formula_of(search) -> dict | None:
+    """The formula a view's address names (surface=custom&formula=...&x_range=...&y_range=...),
+    as own_problem reads it; None when it names none."""
+    return split_formula(text_of(search).lstrip("?"))[1]
+
+
+def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
+    """Every run on screen, one row per step, as CSV text (via pandas).
+
+    A formula's runs need the address that names it, uploaded data's the upload Store
+    ({"table", "x", "y"}). Text cells are spreadsheet-safe (spreadsheet_text); a value a run
+    cannot write as a number (it ran to infinity) is an empty cell.
+    """
+    if not current or not isinstance(current, dict):
+        return None
+    surface, problems = current.get("surface"), None
+    if surface in ("custom", "upload"):
+        try:
+            problems = {surface: own_problem(surface, formula_of(search), upload)}
+        except ValueError:
+            return None
+    pins, shown = stored_configs(listed(pinned)[:MAX_PINNED], problems), stored_configs([current], problems)
+    if shown:  # the screen shows the pins on the current run's surface only
+        pins = [c for c in pins if c.surface == shown[0].surface]
+    configs = [*pins, *shown]
+    if not configs:  # e.g. a stale current run from an older version: nothing to download
+        return None
+    try:
+        budget.check(configs)
+    except ValueError:  # never drawn: the main callback refuses the same runs
+        return None
+    labels = run_labels([config_to_dict(c) for c in configs])
+    frames = []
+    for index, (trajectory, label) in enumerate(zip(simulate_many(configs), labels, strict=True)):
+        frame = trajectory.to_frame()
+        numbers = frame.columns[1:]
+        frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))
+        frame.insert(0, "run", index + 1)
+        frame.insert(1, "label", spreadsheet_text(label))
+        frame.insert(2, "surface", spreadsheet_text(_surface_words(problem_of(trajectory.config.surface))))
+        frame["outcome"] = spreadsheet_text(trajectory.outcome)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def _surface_words(problem) -> str:
+    """The surface a run descends, in a CSV cell: a built-in's name, an own formula as shown,
+    uploaded data as the fit of its two columns."""
+    if problem.name == "custom":
+        return problem.formula
+    if has_data(problem) and problem.name not in DATA_SURFACES:  # uploaded data
+        return f"{problem.y_label} ≈ w·{problem.x_label} + b"
+    return problem.name
+
+
+def spreadsheet_text(text: str) -> str:
+    """text as a CSV cell no spreadsheet runs: one starting like a formula (=, +, -, @, tab,
+    CR) gets a leading single quote (OWASP's advice on CSV injection)."""
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
