@@ -73,7 +73,7 @@ QUADRATIC_RTOL = 1e-9
 _RATE_AXIS = {("cyclic", "base_lr"), ("onecycle", "max_lr")}
 
 
-def _momentum_optimizers() -> tuple[str, ...]:
+def momentum_optimizers() -> tuple[str, ...]:
     """The optimizers with a momentum parameter (read from the registry each time, so an
     optimizer registered later counts)."""
     return tuple(
@@ -201,8 +201,8 @@ def _config_dict(config: RunConfig) -> dict[str, Any]:
 
 def lr_finder(config: RunConfig, n: int = LR_FINDER_RATES) -> LrSweep:
     """Run config at n learning rates log-spaced over [LR_MIN, LR_MAX], all in one call."""
-    n = _grid_size(n, "n")
-    rates = _log_grid(limits.LR_MIN, limits.LR_MAX, n)
+    n = grid_size(n, "n")
+    rates = log_grid(limits.LR_MIN, limits.LR_MAX, n)
     runs = simulate_many([at_rate(config, float(rate)) for rate in rates])
     surface = config.loss_surface
     final_loss, diverged, diverged_at = _ends(runs, surface, config)
@@ -270,7 +270,7 @@ def second_settings(config: RunConfig) -> list[str]:
     # A schedule that cycles the momentum replaces the optimizer's own (a flat map): its
     # base_momentum and max_momentum are swept instead, and only then.
     cycling = bool(config.resolved_scheduler_params.get("cycle_momentum"))
-    if config.optimizer in _momentum_optimizers() and not cycling:
+    if config.optimizer in momentum_optimizers() and not cycling:
         names.append("momentum")
     if config.optimizer == "adam" and not cycling:
         names.append("beta1")
@@ -315,28 +315,28 @@ def stability_map(
     as T_max follow the shorter run).
     """
     _check_second(config, second)
-    n = _grid_size(n, "n")
-    m = _grid_size(m, "m")
-    max_steps = _grid_size(max_steps, "max_steps", low=1, high=limits.STEPS_MAX)
+    n = grid_size(n, "n")
+    m = grid_size(m, "m")
+    max_steps = grid_size(max_steps, "max_steps", low=1, high=limits.STEPS_MAX)
     low, high = (limits.LR_MIN, limits.LR_MAX) if lr_range is None else _rate_range(lr_range)
-    rates = _log_grid(low, high, n)
+    rates = log_grid(low, high, n)
     steps = min(config.steps, max_steps)
     base = config.replace(steps=steps)
     values, second_log = _second_values(base, second, m)
 
     # Each cell is at_rate then with_second, merged into one checked RunConfig.
-    columns = [_rate_changes(base, float(rate), fixed=second) for rate in rates]
-    rows = [_second_changes(base, second, value) for value in values]
+    columns = [rate_changes(base, float(rate), fixed=second) for rate in rates]
+    rows = [second_changes(base, second, value) for value in values]
     cells: list[RunConfig] = []
     where: list[tuple[int, int]] = []
     refusal: ValueError | None = None
-    for row, second_changes in enumerate(rows):
-        for column, rate_changes in enumerate(columns):
-            changes = {**rate_changes, **second_changes}
-            if "scheduler_params" in second_changes:  # keep the column's scaled rates
+    for row, row_changes in enumerate(rows):
+        for column, column_changes in enumerate(columns):
+            changes = {**column_changes, **row_changes}
+            if "scheduler_params" in row_changes:  # keep the column's scaled rates
                 changes["scheduler_params"] = {
-                    **rate_changes["scheduler_params"],
-                    second: second_changes["scheduler_params"][second],
+                    **column_changes["scheduler_params"],
+                    second: row_changes["scheduler_params"][second],
                 }
             try:
                 cells.append(base.replace(**changes))
@@ -391,15 +391,15 @@ def at_rate(config: RunConfig, rate: float, fixed: str | None = None) -> RunConf
 
     See the module docstring: the schedule keeps its shape relative to the rate.
     """
-    return config.replace(**_rate_changes(config, rate, fixed))
+    return config.replace(**rate_changes(config, rate, fixed))
 
 
 def with_second(config: RunConfig, second: str, value: Any) -> RunConfig:
     """config with one second setting (a name from `second_settings`) set to value."""
-    return config.replace(**_second_changes(config, second, value))
+    return config.replace(**second_changes(config, second, value))
 
 
-def _rate_changes(config: RunConfig, rate: float, fixed: str | None = None) -> dict[str, Any]:
+def rate_changes(config: RunConfig, rate: float, fixed: str | None = None) -> dict[str, Any]:
     params = dict(config.scheduler_params)
     factor = rate / config.lr
     for spec in SCHEDULER_PARAMS[config.scheduler]:
@@ -409,7 +409,7 @@ def _rate_changes(config: RunConfig, rate: float, fixed: str | None = None) -> d
     return {"lr": rate, "scheduler_params": params}
 
 
-def _second_changes(config: RunConfig, second: str, value: Any) -> dict[str, Any]:
+def second_changes(config: RunConfig, second: str, value: Any) -> dict[str, Any]:
     if second == "batch_size":
         return {"batch_size": int(value)}
     if second == "momentum":
@@ -476,7 +476,7 @@ def critical_rate(config: RunConfig, lam: float | None) -> float | None:
 # ------------------------------------------------------------------------- internals
 
 
-def _grid_size(value: Any, name: str, low: int = 2, high: int = MAX_GRID) -> int:
+def grid_size(value: Any, name: str, low: int = 2, high: int = MAX_GRID) -> int:
     if not isinstance(value, int):  # a float such as 40.0 is refused: a grid counts cells
         raise refused(name, value, f"an integer in [{low}, {high}]")
     return check_integer(value, name, low, high)
@@ -496,7 +496,7 @@ def _rate_range(lr_range: Any) -> tuple[float, float]:
     return low, high
 
 
-def _log_grid(low: float, high: float, count: int) -> np.ndarray:
+def log_grid(low: float, high: float, count: int) -> np.ndarray:
     # geomspace can land a last bit outside its ends; RunConfig checks rates exactly.
     return np.clip(np.geomspace(low, high, count), low, high)
 
@@ -526,7 +526,7 @@ def _second_values(config: RunConfig, second: str, m: int) -> tuple[np.ndarray, 
         return np.array(sizes), True
     spec = _scheduler_spec(config, second)
     if spec.kind == "float" and spec.high == MAX_RATE:
-        return _log_grid(limits.LR_MIN, limits.LR_MAX, m), True
+        return log_grid(limits.LR_MIN, limits.LR_MAX, m), True
     if spec.low is None or spec.high is None:
         raise SettingError(
             f"{config.scheduler}.{second} has no bounded range to map",
@@ -548,7 +548,7 @@ def _second_values(config: RunConfig, second: str, m: int) -> tuple[np.ndarray, 
             low *= 1.01
         if spec.high_open:
             high *= 0.99
-        return _log_grid(low, high, m), True
+        return log_grid(low, high, m), True
     span = high - low
     low += 0.01 * span if spec.low_open else 0.0
     high -= 0.01 * span if spec.high_open else 0.0
@@ -578,7 +578,7 @@ def _check_second(config: RunConfig, second: Any) -> None:
         raise _not_second(
             choices,
             f"momentum applies to optimizers with a momentum parameter "
-            f"({', '.join(_momentum_optimizers())}): {config.optimizer} has none; {offer}",
+            f"({', '.join(momentum_optimizers())}): {config.optimizer} has none; {offer}",
         )
     if second == "beta1":
         raise _not_second(
