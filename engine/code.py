@@ -399,6 +399,11 @@ def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
         if hyper["amsgrad"]:
             args.append("amsgrad=True")
         keras_class = "Adam" if name == "adam" else "AdamW"
+    elif OPTIMIZERS[name].keras_name and OPTIMIZERS[name].keras_args:  # read from its entry
+        entry = OPTIMIZERS[name]
+        args += [f"{keras}={_num(hyper[torch])}" for torch, keras in entry.keras_args]
+        notes.append(f"# Keras's {entry.keras_name} defaults differ from PyTorch's: set to PyTorch's values below.")
+        keras_class = entry.keras_name.removeprefix("keras.optimizers.")
     else:  # an optimizer without a translation here: say so rather than guess
         notes.append(f"# No Keras equivalent: {OPTIMIZERS[name].title}. This script uses plain SGD.")
         return notes, f"optimizer = keras.optimizers.SGD({args[0]})"

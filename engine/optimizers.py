@@ -209,6 +209,8 @@ class Optimizer:
       hyperparameter "momentum" (every torch SGD has one, 0 or not, and RMSprop), beta1 of
       "betas" (Adam, AdamW), or None: the optimizer has neither and PyTorch refuses (Adagrad).
     keras_name: the Keras 3 counterpart, for the menus; None when there is none.
+    keras_args: (PyTorch name, Keras name) of the parameters the Keras script passes as they
+      are, for an optimizer engine.code has no hand-written translation of.
     """
 
     name: str
@@ -221,6 +223,7 @@ class Optimizer:
     keras_name: str | None = None
     torch_args: tuple[tuple[str, Any], ...] = ()
     torch_defaults: tuple[tuple[str, Any], ...] = ()
+    keras_args: tuple[tuple[str, str], ...] = ()
 
     def torch_default(self, spec: ParamSpec) -> Any:
         """PyTorch's default for one of params."""
