@@ -556,6 +556,41 @@ def _adam_step(grads, state, lr, hyper):
     return updates, new
 
 
+# ---------------------------------------------------------------------- adadelta
+
+_ADADELTA_SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec(
+        "rho",
+        "float",
+        0.9,
+        low=0.0,
+        high=1.0,
+        help="Memory of the running averages of squared gradients and squared steps: "
+        "closer to 1 remembers longer.",
+    ),
+    _eps_spec(1e-6),
+    _L2,
+)
+
+
+def _adadelta_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    shape = np.shape(params)
+    return _with_params({"step": 0, "square_avg": np.zeros(shape), "acc_delta": np.zeros(shape)}, params, hyper)
+
+
+def _adadelta_update(grads, state, lr, hyper):
+    # torch: v = rho v + (1-rho) g²; delta = sqrt(u + eps) / sqrt(v + eps) g;
+    # u = rho u + (1-rho) delta²; p -= lr delta
+    grads = _l2(grads, state, hyper)
+    rho, eps = hyper["rho"], hyper["eps"]
+    square_avg = rho * state["square_avg"] + (1 - rho) * (grads * grads)
+    delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(square_avg + eps) * grads
+    acc_delta = rho * state["acc_delta"] + (1 - rho) * (delta * delta)
+    updates = delta * -lr
+    new = {"step": state["step"] + 1, "square_avg": square_avg, "acc_delta": acc_delta}
+    return updates, _moved(new, state, updates)
+
+
 # ---------------------------------------------------------------------- registry
 
 _SGD_MOMENTUM_IN_TORCH = (("momentum", 0.0),)  # torch's SGD: no momentum unless asked
@@ -582,6 +617,11 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer(
             "adagrad", "Adagrad", _ADAGRAD_SPECS, _adagrad_init, _adagrad_update,
             torch_class="Adagrad", cycled_momentum=None, keras_name="keras.optimizers.Adagrad",
+        ),
+        Optimizer(
+            "adadelta", "Adadelta", _ADADELTA_SPECS, _adadelta_init, _adadelta_update,
+            torch_class="Adadelta", cycled_momentum=None, keras_name="keras.optimizers.Adadelta",
+            keras_args=(("rho", "rho"), ("eps", "epsilon")),
         ),
         Optimizer(
             "rmsprop", "RMSprop", _RMSPROP_SPECS, _rmsprop_init, _rmsprop_update,

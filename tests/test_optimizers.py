@@ -226,6 +226,14 @@ def reference(name, start, lr, hp, steps):
                 else:
                     v_hat = s["v"] / (1 - b2**t)
                 theta[i] = theta[i] - lr * m_hat / (math.sqrt(v_hat) + hp["eps"])
+            elif name == "adadelta":  # torch.optim.Adadelta's documented algorithm
+                rho, eps = hp["rho"], hp["eps"]
+                if t == 1:
+                    s.update(v=0.0, u=0.0)
+                s["v"] = rho * s["v"] + (1 - rho) * g * g
+                delta = math.sqrt(s["u"] + eps) / math.sqrt(s["v"] + eps) * g
+                s["u"] = rho * s["u"] + (1 - rho) * delta * delta
+                theta[i] = theta[i] - lr * delta
             else:
                 raise AssertionError(name)
         path.append(tuple(theta))
@@ -282,6 +290,12 @@ CASES = {
         {"betas": (0.8, 0.99), "eps": 1e-6},
         {"betas": (0.5, 0.9), "eps": 1e-3},
         {"betas": (0.0, 0.0)},
+    ],
+    "adadelta": [
+        {},
+        {"rho": 0.95, "eps": 1e-4},
+        {"rho": 0.5, "eps": 1e-2},
+        {"rho": 0.0},
     ],
     "adam-amsgrad": [
         {"amsgrad": True},

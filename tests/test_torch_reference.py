@@ -190,6 +190,7 @@ KERAS_CLASSES = {
     "momentum": "keras.optimizers.SGD(",
     "nesterov": "keras.optimizers.SGD(",
     "adagrad": "keras.optimizers.Adagrad(",
+    "adadelta": "keras.optimizers.Adadelta(",
     "rmsprop": "keras.optimizers.RMSprop(",
     "adam": "keras.optimizers.Adam(",
     "adamw": "keras.optimizers.AdamW(",
@@ -213,7 +214,7 @@ def test_keras_code_constructs_the_documented_optimizer(optimizer):
     assert "optimizer.apply_gradients(" in code and "tf.GradientTape()" in code
     if optimizer == "nesterov":
         assert "nesterov=True" in code
-    if optimizer in ("adagrad", "rmsprop", "adam", "adamw"):
+    if optimizer in ("adagrad", "adadelta", "rmsprop", "adam", "adamw"):
         assert "epsilon" in code and "# Keras" in code  # eps placement / defaults noted
 
 
