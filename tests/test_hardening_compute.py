@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 from dash import no_update
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from serving import strict_json, worst_requests
 
@@ -181,6 +181,9 @@ def _pins(request) -> list[dict]:
 
 @PROPERTY
 @given(REQUESTS)
+# Found by hypothesis: heights of 3.6e306 on the 3D view, which rounding to 4 decimals overflowed.
+@example({"text": "cosh(x*y)", "window": {"x_range": "-100, 100", "y_range": "-1, 1"}, "optimizer": "sgd",
+          "lr": 1e-05, "steps": 1, "scheduler": "constant", "pins": 0})
 def test_random_formulas_give_a_view_or_a_message_in_strict_json_within_the_budget(request):
     pins = _pins(request)
     kwargs = {k: request[k] for k in ("optimizer", "lr", "steps", "scheduler", "window")}

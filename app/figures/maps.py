@@ -19,6 +19,7 @@ from app.figures.style import (
     _empty_trace,
 )
 from app.figures.views import RunView, _finite, _widened, map_window, on_map, thinned
+from app.figures.wire import round_to
 from app.i18n import t
 from engine.limits import NORMALIZATIONS
 
@@ -131,7 +132,7 @@ def _map_trace(surface) -> dict:
         "type": "contour",
         "x": xs.tolist(),
         "y": ys.tolist(),
-        "z": np.round(np.log1p(excess), 4).tolist(),
+        "z": round_to(np.log1p(excess), 4).tolist(),
         "colorscale": MAP_COLOURS,
         "ncontours": 22,
         "contours": {"coloring": "fill", "showlines": True},
@@ -419,7 +420,7 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
             "type": "surface",
             "x": xs.tolist(),
             "y": ys.tolist(),
-            "z": np.round(np.minimum(z, cap), 4).tolist(),
+            "z": round_to(np.minimum(z, cap), 4).tolist(),
             "cmin": 0.0,
             "cmax": cap,
             "colorscale": MAP_COLOURS,

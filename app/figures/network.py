@@ -37,7 +37,7 @@ import numpy as np
 from app.figures.curves import LOG_FLOOR, _decade_step, _x_title, curve_x
 from app.figures.maps import MARKERS_UP_TO, MAX_POINTS_3D, height_scale, heights
 from app.figures.style import CONTOUR_LINES, MAP_COLOURS, MAX_RUNS, _base_layout, _empty_trace
-from app.figures.wire import compact, json_safe, typed_array
+from app.figures.wire import compact, json_safe, round_to, typed_array
 from app.i18n import t
 
 START_TRACE = 1 + 3 * MAX_RUNS
@@ -181,7 +181,7 @@ def landscape_map_figure(slice_, paths: list[PlanePath | None], lang: str = "en"
             "type": "contour",
             "x": slice_.alphas.tolist(),
             "y": slice_.betas.tolist(),
-            "z": np.round(np.log1p(loss - lowest), 4).tolist(),
+            "z": round_to(np.log1p(loss - lowest), 4).tolist(),
             "customdata": loss.tolist(),
             "colorscale": MAP_COLOURS,
             "ncontours": 22,
@@ -238,7 +238,7 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
             "type": "surface",
             "x": slice_.alphas.tolist(),
             "y": slice_.betas.tolist(),
-            "z": np.round(np.minimum(z, cap), 4).tolist(),
+            "z": round_to(np.minimum(z, cap), 4).tolist(),
             "cmin": 0.0,
             "cmax": cap,
             "colorscale": MAP_COLOURS,

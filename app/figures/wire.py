@@ -87,6 +87,20 @@ def json_safe(value):
     return value
 
 
+# Past this size rounding to a few decimals changes nothing, and computing it (x 10**digits)
+# would overflow: a steep formula's heights reach 1e306.
+ROUND_BELOW = 1e15
+
+
+def round_to(values, digits: int) -> np.ndarray:
+    """values rounded to digits decimals, those beyond ROUND_BELOW left as they are."""
+    values = np.asarray(values, dtype=float)
+    small = np.abs(values) < ROUND_BELOW
+    out = values.copy()
+    out[small] = np.round(values[small], digits)
+    return out
+
+
 def _rounded(values: list, axis_range) -> list:
     """Values rounded to a hundred-thousandth of the axis span: far below a pixel, short in JSON."""
     try:
@@ -96,5 +110,5 @@ def _rounded(values: list, axis_range) -> list:
     if not span > 0 or not np.isfinite(span):
         return values
     digits = max(0, 5 - int(np.floor(np.log10(span))))
-    return np.round(np.asarray(values, dtype=float), digits).tolist()
+    return round_to(values, digits).tolist()
 
