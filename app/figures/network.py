@@ -538,7 +538,12 @@ def output_figure(
             # the inputs' own units on both axes: the data's shape as it is
             "yaxis": {"title": {"text": y_title}, "range": [float(first.ys[0]), float(first.ys[-1])], "showgrid": False, "zeroline": False, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         }
-        title = t("network_boundary_title", lang)
+        # The classes' key in the title: a legend there covered the title on a narrow pane.
+        key = "  ".join(
+            f'<span style="font-size:12px">{mark} {t("network_class_label", lang, label=label)}</span>'
+            for label, mark in ((0, "●"), (1, "○"))
+        )
+        title = f"{t('network_boundary_title', lang)}   {key}"
     else:
         traces = [
             {
@@ -590,8 +595,7 @@ def output_figure(
     layout.update(
         margin={"l": 56, "r": 12, "t": 36, "b": 44},
         hovermode="closest",
-        legend={"orientation": "h", "y": 1.0, "x": 0.6, "yanchor": "bottom", "font": {"size": 12}},
-        showlegend=data.task == "classification",
+        showlegend=False,
         uirevision=f"network-output:{data.name}",
         meta={**layout["meta"], "kind": "network_output", "task": data.task, "frame_steps": frame_steps},
         **axes,
