@@ -23,6 +23,7 @@ from engine.network import NetworkConfig, reference_loss, train
 from engine.network.explore import (
     EXPLORE_PRECISION,
     FINDER_STEPS,
+    MAP_STEPS,
     network_at_rate,
     network_lr_finder,
     network_second_settings,
@@ -119,7 +120,7 @@ def test_the_suggested_rate_follows_the_rule_against_the_reference_loss(n1_finde
 def test_a_map_cells_outcome_is_the_label_of_that_network_trained_alone(config, second):
     smap = network_stability_map(config, second)
     assert second in network_second_settings(config)
-    assert smap.steps == min(config.steps, 200) and smap.outcome.shape == (len(smap.values), len(smap.rates))
+    assert smap.steps == min(config.steps, MAP_STEPS) and smap.outcome.shape == (len(smap.values), len(smap.rates))
     if second == "batch_size":
         n = config.data.n
         assert smap.values.tolist() == [2**k for k in range(8) if 2**k < n] + [n]
@@ -190,7 +191,7 @@ def test_the_pages_map_draws_the_labels_and_a_click_opens_that_run(n1_page):
     assert marker["x"] == [N1.lr] and marker["y"] == [0.9]
     rows, columns = heatmap["y"], heatmap["x"]
     for row, column in ((0, 0), (len(rows) - 1, len(columns) // 2), (len(rows) // 2, len(columns) - 4)):
-        cell = network_with_second(network_at_rate(short(N1, 200), columns[column]), "beta1", rows[row])
+        cell = network_with_second(network_at_rate(short(N1, MAP_STEPS), columns[column]), "beta1", rows[row])
         assert heatmap["z"][row][column] == OUTCOMES.index(alone(cell).outcome)
     batch = explore_outputs("map", current, "batch_size", "network", {}, {}, "en")
     assert batch[7] == "batch_size" and batch[4]["data"][-1]["y"] == [N1.data.n]

@@ -34,7 +34,6 @@ from engine.params import ParamSpec, SettingError
 from engine.schedules import resolve_schedule
 from engine.simulate import simulate, simulate_many
 
-
 # The optimizers as this module found them, before any test registered a toy one.
 REGISTERED_AT_IMPORT = tuple(OPTIMIZER_NAMES)
 

@@ -17,7 +17,7 @@ training group per row (a row's runs share their batches); train_many runs them 
 What the explorers cost and why they are bounded
 ------------------------------------------------
 A network step costs what thousands of 2-D steps do, so the runs are shorter than the
-configured run: at most FINDER_STEPS for the finder and engine.explore.MAP_STEPS for the map
+configured run: at most FINDER_STEPS for the finder and MAP_STEPS for the map
 (the figures' titles say how many), on a coarser map grid (MAP_RATES x MAP_ROWS), with
 float32 passes (train_many's precision, which keeps the optimizer in float64). The outcome
 labels need L_ref: three 2,000-step Adam runs per data set and architecture, 0.4-0.8 s
@@ -39,7 +39,6 @@ import numpy as np
 from engine import limits
 from engine.explore import (
     LR_FINDER_RATES,
-    MAP_STEPS,
     MOMENTUM_MAX,
     LrSweep,
     StabilityMap,
@@ -56,6 +55,9 @@ from engine.params import SettingError
 # The finder's runs stop after at most this many steps: 60 of them then train in well under a
 # second (benchmarks/network.py), and most rates that will work have shown it by then.
 FINDER_STEPS = 300
+# The map's runs: 160-180 networks of 100 steps cost ~0.7 s of CPU (200 steps took ~1.4 s,
+# more than a request should); enough steps to tell a diverging rate from a stable one.
+MAP_STEPS = 100
 # The stability map's grid: rates across (log-spaced over the whole range, as the 2-D map) ...
 MAP_RATES = 20
 # ... and momentum or beta1 rows down (batch sizes come as the data allow: 1, 2, 4, ..., n).
@@ -230,6 +232,7 @@ __all__ = [
     "FINDER_STEPS",
     "MAP_RATES",
     "MAP_ROWS",
+    "MAP_STEPS",
     "NetworkLrSweep",
     "finder_rates",
     "map_rows",
