@@ -36,6 +36,27 @@ ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
 URL_SLOT = 9  # where Output("url", "search") is among the main callback's outputs
 
 
+# What the explorers and the Code view need besides the run: the surface, a lecturer's formula
+# or uploaded data (own_problem_of reads them), and the page's language.
+own_problem_states = (
+    State("surface", "value"),
+    State("formula-text", "value"),
+    State("formula-x-range", "value"),
+    State("formula-y-range", "value"),
+    State("upload-data", "data"),
+    State("upload-x", "value"),
+    State("upload-y", "value"),
+    State("view-flags", "data"),
+)
+
+
+def own_problem_of(surface, formula, x_range, y_range, table, upload_x, upload_y, flags) -> tuple:
+    """(surface, formula fields, upload fields, language) from own_problem_states' values."""
+    custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
+    upload = {"table": table, "x": upload_x, "y": upload_y}
+    return surface, custom, upload, view_flags(flags)["lang"]
+
+
 def register(app) -> None:
     @app.server.after_request
     def cache_header(response):
@@ -109,19 +130,11 @@ def register(app) -> None:
         Input("lower-view", "value"),
         Input("current-config", "data"),
         Input("explore-second", "value"),
-        State("surface", "value"),
-        State("formula-text", "value"),
-        State("formula-x-range", "value"),
-        State("formula-y-range", "value"),
-        State("upload-data", "data"),
-        State("upload-x", "value"),
-        State("upload-y", "value"),
-        State("view-flags", "data"),
+        *own_problem_states,
     )
-    def explore(view, current, second, surface, formula, x_range, y_range, table, upload_x, upload_y, flags):
-        custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
-        upload = {"table": table, "x": upload_x, "y": upload_y}
-        outputs = explore_outputs(view, current, second, surface, custom, upload, view_flags(flags)["lang"])
+    def explore(view, current, second, *own):
+        surface, custom, upload, lang = own_problem_of(*own)
+        outputs = explore_outputs(view, current, second, surface, custom, upload, lang)
         # The "against" choice belongs to the stability map only; the Code view hides the curves too.
         return (outputs[0] or view == "code", *outputs[1:], {} if view == "map" else {"visibility": "hidden"})
 
@@ -130,22 +143,13 @@ def register(app) -> None:
         Output("code-view", "hidden"),
         Input("lower-view", "value"),
         Input("current-config", "data"),
-        State("surface", "value"),
-        State("formula-text", "value"),
-        State("formula-x-range", "value"),
-        State("formula-y-range", "value"),
-        State("upload-data", "data"),
-        State("upload-x", "value"),
-        State("upload-y", "value"),
-        State("view-flags", "data"),
+        *own_problem_states,
     )
-    def show_code(view, current, surface, formula, x_range, y_range, table, upload_x, upload_y, flags):
+    def show_code(view, current, *own):
         """The Code view: written only while it is shown (a run changed elsewhere costs nothing)."""
         if view != "code":
             return no_update, True
-        custom = {"formula": formula, "x_range": x_range, "y_range": y_range}
-        upload = {"table": table, "x": upload_x, "y": upload_y}
-        return code_children(current, surface, custom, upload, view_flags(flags)["lang"]), False
+        return code_children(current, *own_problem_of(*own)), False
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),

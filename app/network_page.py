@@ -35,7 +35,7 @@ from app.link_settings import MAX_VALUE_CHARS, differences, notice, one_of_text,
 from app.network_view import DIRECTIONS, network_views, wire_views
 from app.request import dicts, listed, number, param_controls
 from app.runs import params_from_controls, specs_of
-from app.viewmodel import ERROR_SLOTS
+from app.viewmodel import ERROR_SLOTS, settings_line
 from app.viewstate import MAX_PINNED, Notice, ViewState, canonical, view_flags
 from app.viewstate import VIEW_KEYS as LINK_VIEW_KEYS
 from engine import SURFACES, RunConfig, limits
@@ -458,16 +458,8 @@ def badges(views: dict, lang: str) -> list:
 
 
 def summary(config: NetworkConfig, runs: int, lang: str) -> str:
-    parts = [t("network_menu", lang), config.dataset, architecture(config), config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
-    if config.scheduler != "constant":
-        parts.append(config.scheduler)
-    parts.append(f"{t('batch_size', lang).lower()} {'full' if config.full_batch else config.batch_size}")
-    if config.normalization != "none":
-        parts.append(t(f"norm_{config.normalization}", lang))
-    parts.append(f"{config.steps} {t('steps', lang).lower()}")
-    if runs > 1:
-        parts.append(f"+{runs - 1}")
-    return " · ".join(parts)
+    head = [t("network_menu", lang), config.dataset, architecture(config), config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    return settings_line(head, config, "full" if config.full_batch else str(config.batch_size), runs, lang)
 
 
 # --------------------------------------------------------------------------- page pieces

@@ -140,11 +140,19 @@ def page_views(config, pinned_configs=(), lang: str = "en", x_axis: str = "itera
 def summary(config, runs: int, lang: str) -> str:
     """One line naming the settings, for embedded slides."""
     problem = problem_of(config.surface)
-    parts = [name_in("surface", problem.name, problem.title, lang), config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    head = [name_in("surface", problem.name, problem.title, lang), config.optimizer, f"{t('learning_rate', lang).lower()} {config.lr:g}"]
+    batch = None if config.batch_size is None else str(config.batch_size)
+    return settings_line(head, config, batch, runs, lang)
+
+
+def settings_line(head: list[str], config, batch: str | None, runs: int, lang: str) -> str:
+    """The summary's words: head, then the scheduler, batch, scaling and steps where they are
+    not the defaults (config: a RunConfig or a NetworkConfig), and how many runs are pinned."""
+    parts = list(head)
     if config.scheduler != "constant":
         parts.append(config.scheduler)
-    if config.batch_size is not None:
-        parts.append(f"{t('batch_size', lang).lower()} {config.batch_size}")
+    if batch is not None:
+        parts.append(f"{t('batch_size', lang).lower()} {batch}")
     if config.normalization != "none":
         parts.append(t(f"norm_{config.normalization}", lang))
     parts.append(f"{config.steps} {t('steps', lang).lower()}")
