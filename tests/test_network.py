@@ -13,6 +13,7 @@ from engine.datafit import house_prices
 from engine.network.data import DATASETS, NOISE, POINTS, RAW_SCALE, make_dataset
 from engine.network.mlp import (
     Layout,
+    Workspace,
     forward,
     init_params,
     loss_and_grad,
@@ -188,6 +189,37 @@ def test_backprop_with_a_batch_per_run_equals_each_run_alone():
         )
         assert value[r] == pytest.approx(alone[0], rel=1e-13)
         np.testing.assert_allclose(grad[r], alone[1], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("runs", [(), (3,)], ids=["one network", "three runs"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("dataset", ["moons", "house_prices"])
+def test_a_pass_reused_step_after_step_equals_a_fresh_one(dataset, activation, runs, dtype):
+    """The step loop rewrites θ in place and hands loss_and_grad the same arrays each step: the
+    pass laid out at the first call (its views and arrays) must give, bit for bit, what a
+    fresh call does, and the loss and slope the module's formulas give."""
+    data = make_dataset(dataset, "standard")
+    layout = Layout(data.features, (16, 7))
+    x, y = data.inputs.astype(dtype), data.targets.astype(dtype)
+    rng = np.random.default_rng(4)
+    space = Workspace()
+    theta = np.empty(runs + (layout.size,), dtype=dtype)
+    for step in range(3):
+        theta[...] = rng.normal(0.0, 0.8, theta.shape)
+        value, grad, z = loss_and_grad(layout, activation, theta, x, y, data.loss, space)
+        if step == 0:
+            laid_out = space._pass
+        assert space._pass is laid_out  # reused, not laid out again
+        fresh = loss_and_grad(layout, activation, theta.copy(), x, y, data.loss)
+        for mine, theirs in zip((value, grad, z), fresh, strict=True):
+            assert mine.dtype == theirs.dtype == dtype
+            np.testing.assert_array_equal(mine, theirs)
+        np.testing.assert_array_equal(z, forward(layout, activation, theta, x))
+        np.testing.assert_array_equal(value, mean_loss(z, y, data.loss))
+        # ∂L/∂b_L = mean of ∂ℓ/∂z: σ(z) − y or z − y
+        slope = sigmoid(z) - y if data.loss == "cross_entropy" else z - y
+        np.testing.assert_allclose(grad[..., -1], slope.mean(axis=-1), rtol=1e-5, atol=1e-7)
 
 
 def test_cross_entropy_is_stable_for_huge_logits():

@@ -153,6 +153,7 @@ class Workspace:
 
     def __init__(self) -> None:
         self._arrays: dict[tuple, np.ndarray] = {}
+        self._pass: _Pass | None = None  # loss_and_grad's last pass, reused while it fits
 
     def array(self, key: tuple, shape: tuple[int, ...], dtype) -> np.ndarray:
         # keyed by shape too: an epoch's last, shorter batch keeps its own arrays
@@ -227,21 +228,6 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
-def _loss_and_slope(z: np.ndarray, y: np.ndarray, loss: str) -> tuple[np.ndarray, np.ndarray]:
-    """(mean ℓ over the last axis, ∂ℓ/∂z elementwise), sharing e^(−|z|) for cross-entropy."""
-    if loss == "cross_entropy":
-        e = np.exp(-np.abs(z))
-        value = np.maximum(z, 0.0) - z * y + np.log1p(e)
-        slope = np.where(z >= 0, 1.0, e) / (1.0 + e)  # σ(z), as in sigmoid
-        slope -= y
-    elif loss == "half_mse":
-        slope = z - y
-        value = 0.5 * slope * slope
-    else:
-        raise ValueError(f"loss = {loss!r} is not allowed: expected one of {', '.join(LOSSES)}")
-    return value.sum(axis=-1) * (1.0 / z.shape[-1]), slope
-
-
 def mean_loss(z: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
     """L = mean over the last axis of ℓ(z, y): (..., n) -> (...)."""
     return pointwise_loss(z, y, loss).sum(axis=-1) * (1.0 / z.shape[-1])
@@ -261,46 +247,150 @@ def loss_and_grad(
 
     The leading shape is usually (R,), R runs; one network (θ of shape (d,)) skips the
     batched matrix products' overhead. The arithmetic is in θ's and x's dtype. With a
-    workspace, the gradient returned is its array (see Workspace).
+    workspace, the gradient and z returned are its arrays (see Workspace); called again with
+    the same θ, x and y arrays (θ rewritten in place, as the step loop does), it reuses the
+    pass's views and arrays as they are.
     """
     space = workspace or Workspace()
-    dtype = np.result_type(theta, x)
-    lead = theta.shape[:-1]
-    n = x.shape[-2]
-    rows = np.broadcast_shapes(lead, x.shape[:-2])  # leading shape of the activations
-    sizes = layout.sizes
-    weights = [layout.weight(theta, layer) for layer in range(layout.layers)]
-    acts = [x]
-    for layer in range(layout.layers - 1):
-        pre = space.array(("act", layer), rows + (n, sizes[layer + 1]), dtype)
-        np.matmul(acts[-1], np.ascontiguousarray(weights[layer].mT), out=pre)
-        pre += layout.bias(theta, layer)[..., None, :]
-        acts.append(_activate(pre, activation))
-    last = layout.layers - 1
-    z = _linear(acts[-1], weights[last], layout.bias(theta, last))[..., 0]
-    value, dz = _loss_and_slope(z, y, loss)
-    dz *= 1.0 / n
-    delta = dz[..., None]  # (R, n, 1)
-    ones = np.ones(n, dtype=dz.dtype)
-    grad = space.array(("grad",), lead + (layout.size,), np.result_type(dz, x))
-    for layer in range(last, -1, -1):
-        below = acts[layer]
-        # ∂L/∂W_l = δ_lᵀ a_{l-1}: (R, out, n) @ (R or 1, n, in); ∂L/∂b_l = δ_lᵀ 1
-        across = delta.mT
-        np.matmul(across, below, out=layout.weight(grad, layer))
-        np.matmul(across, ones, out=layout.bias(grad, layer))  # faster than a sum over n
-        if layer > 0:
-            below_delta = space.array(("delta", layer), rows + (n, sizes[layer]), delta.dtype)
-            if sizes[layer + 1] == 1:  # one output unit: an outer product, no matmul
-                np.multiply(delta, weights[layer], out=below_delta)
-            else:
-                np.matmul(delta, weights[layer], out=below_delta)  # δ_l W_l: (R, n, in)
+    found = space._pass
+    if found is None or not found.serves(layout, activation, theta, x, y, loss):
+        found = space._pass = _Pass(layout, activation, theta, x, y, loss, space)
+    return found.run()
+
+
+class _Pass:
+    """One `loss_and_grad` laid out for one θ array and one batch (x, y): the views of θ and
+    of the gradient into their layers, and every intermediate array, made once. A small
+    network's pass is mostly such per-call overhead, not arithmetic."""
+
+    def __init__(self, layout, activation, theta, x, y, loss, space: Workspace) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation = {activation!r} is not allowed: expected one of {', '.join(ACTIVATIONS)}"
+            )
+        if loss not in LOSSES:
+            raise ValueError(f"loss = {loss!r} is not allowed: expected one of {', '.join(LOSSES)}")
+        self.layout, self.activation, self.loss = layout, activation, loss
+        self.theta, self.x, self.y = theta, x, y
+        dtype = np.result_type(theta, x)
+        lead = theta.shape[:-1]
+        n = x.shape[-2]
+        rows = np.broadcast_shapes(lead, x.shape[:-2])  # leading shape of the activations
+        sizes, last = layout.sizes, layout.layers - 1
+        self.scale = 1.0 / n
+        weights = [layout.weight(theta, layer) for layer in range(layout.layers)]
+        # (a, W_l, Wᵀ buffer or None, b_l, pre-activation array) per layer; the last one is z
+        self.forward_steps = []
+        a = x
+        for layer in range(layout.layers):
+            pre = space.array(("act", layer), rows + (n, sizes[layer + 1]), dtype)
+            # NumPy's matmul is about twice as fast with Wᵀ copied contiguous than as a view
+            # (a Wᵀ with one column is contiguous already: np.ascontiguousarray's rule)
+            across = weights[layer].mT
+            buffer = None
+            if not across.flags.c_contiguous:
+                buffer = space.array(("weight_t", layer), across.shape, across.dtype)
+            bias = layout.bias(theta, layer)[..., None, :]
+            self.forward_steps.append((a, across, buffer, bias, pre))
+            a = pre
+        self.z = a[..., 0]
+        z_shape, z_dtype = self.z.shape, self.z.dtype
+        # the loss's temporaries; its value and slope in the dtypes plain expressions give
+        value_dtype = np.result_type(self.z, y)
+        slope_dtype = z_dtype if loss == "cross_entropy" else value_dtype
+        self.e = space.array(("e",), z_shape, z_dtype)
+        self.value = space.array(("value",), z_shape, value_dtype)
+        self.other = space.array(("other",), z_shape, value_dtype)
+        self.denominator = space.array(("denominator",), z_shape, z_dtype)
+        self.positive = space.array(("positive",), z_shape, bool)
+        self.slope = space.array(("slope",), z_shape, slope_dtype)
+        self.grad = space.array(("grad",), lead + (layout.size,), np.result_type(self.slope, x))
+        self.ones = np.ones(n, dtype=slope_dtype)
+        # (δ_l, δ_lᵀ, a_{l-1}, ∂L/∂W_l, ∂L/∂b_l (views of the gradient), W_l, δ_{l-1} or None)
+        self.backward_steps = []
+        delta = self.slope[..., None]  # (R, n, 1)
+        for layer in range(last, -1, -1):
+            below = x if layer == 0 else self.forward_steps[layer - 1][4]
+            below_delta = None
+            if layer > 0:
+                below_delta = space.array(("delta", layer), rows + (n, sizes[layer]), delta.dtype)
+            self.backward_steps.append(
+                (
+                    delta,
+                    delta.mT,
+                    below,
+                    layout.weight(self.grad, layer),
+                    layout.bias(self.grad, layer),
+                    weights[layer],
+                    below_delta,
+                )
+            )
             delta = below_delta
+
+    def serves(self, layout, activation, theta, x, y, loss) -> bool:
+        """Whether this pass was laid out for these arrays (the very same objects)."""
+        return (
+            theta is self.theta
+            and x is self.x
+            and y is self.y
+            and layout is self.layout
+            and activation == self.activation
+            and loss == self.loss
+        )
+
+    def run(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tanh = self.activation == "tanh"
+        hidden = len(self.forward_steps) - 1
+        for layer, (a, across, buffer, bias, pre) in enumerate(self.forward_steps):
+            if buffer is not None:
+                np.copyto(buffer, across)
+                across = buffer
+            np.matmul(a, across, out=pre)
+            pre += bias
+            if layer < hidden:  # _activate's, inline
+                if tanh:
+                    np.tanh(pre, out=pre)
+                else:
+                    np.maximum(pre, 0.0, out=pre)
+        z, y, e = self.z, self.y, self.e
+        slope, value, other = self.slope, self.value, self.other
+        if self.loss == "cross_entropy":
+            # ℓ = max(z, 0) − z·y + log1p(e) and σ(z) = where(z ≥ 0, 1, e)/(1 + e), e = e^(−|z|):
+            # the expressions of pointwise_loss and sigmoid, written into the pass's arrays
+            np.abs(z, out=e)
+            np.negative(e, out=e)
+            np.exp(e, out=e)
+            np.maximum(z, 0.0, out=value)
+            np.multiply(z, y, out=other)
+            value -= other
+            np.log1p(e, out=other)
+            value += other
+            denominator = np.add(e, 1.0, out=self.denominator)
+            np.divide(e, denominator, out=slope)
+            positive = np.greater_equal(z, 0, out=self.positive)
+            np.divide(1.0, denominator, out=slope, where=positive)
+            slope -= y
+        else:
+            np.subtract(z, y, out=slope)
+            np.multiply(slope, 0.5, out=value)
+            value *= slope  # ½ (z − y)²
+        mean = value.sum(axis=-1) * self.scale
+        slope *= self.scale
+        for delta, across, below, grad_w, grad_b, weight, below_delta in self.backward_steps:
+            # ∂L/∂W_l = δ_lᵀ a_{l-1}: (R, out, n) @ (R or 1, n, in); ∂L/∂b_l = δ_lᵀ 1
+            np.matmul(across, below, out=grad_w)
+            np.matmul(across, self.ones, out=grad_b)  # faster than a sum over n
+            if below_delta is None:  # the first layer: no δ below it
+                break
+            if delta.shape[-1] == 1:  # one output unit: an outer product, no matmul
+                np.multiply(delta, weight, out=below_delta)
+            else:
+                np.matmul(delta, weight, out=below_delta)  # δ_l W_l: (R, n, in)
             # act′ from the activations, which are not needed again: overwritten in place
-            if activation == "tanh":
+            if tanh:
                 np.multiply(below, below, out=below)
                 np.subtract(1.0, below, out=below)
-                delta *= below  # tanh′ = 1 − a²
+                below_delta *= below  # tanh′ = 1 − a²
             else:
-                np.copyto(delta, 0.0, where=below <= 0)  # relu′ = [pre-activation > 0]
-    return value, grad, z
+                np.copyto(below_delta, 0.0, where=below <= 0)  # relu′ = [pre-activation > 0]
+        return mean, self.grad, z

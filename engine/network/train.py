@@ -300,6 +300,12 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
         weights[0] = theta
     state = optimizer.init(theta, hyper)
     space = Workspace()  # the passes' arrays, reused step after step
+    # θ_t in the passes' dtype, rewritten each step: the same array lets loss_and_grad keep its
+    # views of it (one run: θ (d,), which skips the overhead of batched matrix products)
+    net_rows = np.empty((runs, layout.size), dtype=compute)
+    net = net_rows[0] if runs == 1 else net_rows
+    positive = y > 0.5  # the classes, for the accuracy
+    hits = np.empty(net.shape[:-1] + (n,), dtype=bool)
     lr_t = rates
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
@@ -309,8 +315,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
         alive, last_sane = np.ones(runs, dtype=bool), theta.copy()  # where each record ends
         largest = np.finfo(np.float32).max  # the stored weights must stay finite too
         for t in range(steps):
-            # one run: pass θ (d,), which skips the overhead of batched matrix products
-            net = (theta[0] if runs == 1 else theta).astype(compute, copy=False)
+            np.copyto(net_rows, theta)
             if per_epoch == 1:
                 loss[t], g, z = loss_and_grad(layout, activation, net, x, y, loss_name, space)
             else:
@@ -323,12 +328,15 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 )
             # a copy: the workspace's array is overwritten next step, and an optimizer may keep it
             g = g.reshape(runs, -1).astype(float)
-            if classify:
-                correct[t] = accuracy(z, y)
+            if classify:  # accuracy(z, y), into arrays made once
+                np.greater(z, 0, out=hits)
+                np.equal(hits, positive, out=hits)
+                count = np.count_nonzero(hits) if runs == 1 else hits.sum(axis=-1)
+                correct[t] = count * (1.0 / n)
             sane[t] = (loss[t] <= bound) & (np.abs(theta).max(axis=1) < largest)
             alive &= sane[t]
             np.copyto(last_sane, theta, where=alive[:, None])
-            grad_norm[t] = np.sqrt(np.einsum("ij,ij->i", g, g))
+            np.einsum("ij,ij->i", g, g, out=grad_norm[t])  # |∇|², rooted after the loop
             if plateau is not None:
                 if t > 0 and t % per_epoch == 0:
                     plateau.step(loss[t, plateau_rows])  # the full-data loss after each epoch
@@ -349,6 +357,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
         if classify:
             correct[taken] = accuracy(z, y)
         loss, sane = loss[: taken + 1], sane[: taken + 1]
+        grad_norm = np.sqrt(grad_norm[:taken], out=grad_norm[:taken])
         sane[taken] = (loss[taken] <= bound) & (np.abs(theta).max(axis=1) < largest)
         np.copyto(last_sane, theta, where=(alive & sane[taken])[:, None])
         if not keep_weights:
