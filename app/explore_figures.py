@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from app.figures import FONT, _base_layout
+from app.figures import FONT, base_layout
 from app.i18n import TEXT, t
 from engine.explore import LrSweep, StabilityMap
 from engine.outcome import OUTCOMES
@@ -170,7 +170,7 @@ def lr_finder_figure(sweep: LrSweep, current_lr: float, lang: str = "en") -> dic
             _vertical_line(own, limit_formula(sweep.config), LIMIT_COLOUR, "dashdot", "middle")
         )
 
-    layout = _base_layout(t("explore_finder_title", lang, steps=sweep.config.steps), lang)
+    layout = base_layout(t("explore_finder_title", lang, steps=sweep.config.steps), lang)
     layout.update(
         xaxis={
             "title": {"text": lr_word},
@@ -319,7 +319,7 @@ def stability_map_figure(
             yaxis.update(tickvals=values.tolist(), ticktext=[str(v) for v in values.tolist()])
     else:
         yaxis.update(range=_linear_range(values))
-    layout = _base_layout(t("explore_map_title", lang, steps=smap.steps), lang)
+    layout = base_layout(t("explore_map_title", lang, steps=smap.steps), lang)
     layout.update(
         xaxis={
             "title": {"text": lr_word},

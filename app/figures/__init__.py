@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from app.figures.curves import (
     X_AXES,
-    _decade_step,
     curve_figure,
     curve_x,
     data_fit_figure,
+    decade_step,
     loss_values,
     lr_preview_figure,
     rate_figure,
@@ -69,8 +69,8 @@ from app.figures.style import (
     PALETTE,
     SHORTEST_ARROW,
     UPDATE_ARROW,
-    _base_layout,
-    _empty_trace,
+    base_layout,
+    empty_trace,
 )
 from app.figures.views import (
     MAX_POINTS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.figures.style import FONT, MAX_RUNS, PALETTE, _base_layout, _empty_trace
+from app.figures.style import FONT, MAX_RUNS, PALETTE, base_layout, empty_trace
 from app.figures.views import RunView
 from app.i18n import t
 from engine.cost import PER_EXAMPLE_US, STEP_OVERHEAD_US, examples_seen, modelled_time_ms
@@ -30,7 +30,7 @@ def curve_x(view: RunView, x_axis: str) -> np.ndarray:
     return view.steps
 
 
-def _x_title(x_axis: str, lang: str) -> str:
+def curve_x_title(x_axis: str, lang: str) -> str:
     if x_axis == "time":
         return t("time_axis", lang, overhead=STEP_OVERHEAD_US, per_example=PER_EXAMPLE_US)
     return t({"epoch": "epoch_axis", "examples": "examples_axis"}.get(x_axis, "iteration"), lang)
@@ -45,7 +45,7 @@ def loss_values(views: list[RunView], lang: str) -> tuple[list[np.ndarray], bool
     at a floor the axis names. A run that goes below L* (a formula whose minimum lies outside
     the window, or none at all) makes the axis linear and plots the loss itself.
     """
-    raw = [_finite(view.loss) for view in views]
+    raw = [finite_values(view.loss) for view in views]
     gaps = [loss - view.best for loss, view in zip(raw, views, strict=True)]
     floors = [_floor(view.best) for view in views]
     if any(np.any(gap < -floor) for gap, floor in zip(gaps, floors, strict=True)):
@@ -68,13 +68,13 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
     if kind == "loss":
         series, log, title, y_title = loss_values(views, lang)
     elif kind == "lr":
-        series = [_finite(v.lr) for v in views]
+        series = [finite_values(v.lr) for v in views]
         # A linear axis hides every rate below a tenth of the largest (ReduceLROnPlateau's cuts).
         positive = [r[r > 0] for r in series if np.any(r > 0)]
         log = bool(positive) and max(map(np.max, positive)) >= RATE_DECADE * min(map(np.min, positive))
         title, y_title = t("lr_axis_log" if log else "lr_axis", lang), ""
     else:
-        norms = [_finite(np.hypot(v.grad[:, 0], v.grad[:, 1])) for v in views]
+        norms = [finite_values(np.hypot(v.grad[:, 0], v.grad[:, 1])) for v in views]
         floored = any(np.any(n < LOG_FLOOR) for n in norms)
         series = [np.maximum(n, LOG_FLOOR) for n in norms]
         log, title = True, t("grad_norm", lang)
@@ -82,8 +82,8 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
     curves, points = [], []
     for slot in range(MAX_RUNS):
         if slot >= len(views):
-            curves.append(_empty_trace())
-            points.append(_empty_trace())
+            curves.append(empty_trace())
+            points.append(empty_trace())
             continue
         view, y = views[slot], series[slot]
         x = curve_x(view, x_axis)
@@ -111,11 +111,11 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
                 "hoverinfo": "skip",
             }
         )
-    layout = _base_layout(title, lang)
+    layout = base_layout(title, lang)
     layout.update(
         margin={"l": 62, "r": 12, "t": 36, "b": 44},
         xaxis={
-            "title": {"text": _x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
+            "title": {"text": curve_x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
             "rangemode": "tozero",
             "gridcolor": "#e4e7eb",
             "nticks": 6,
@@ -125,7 +125,7 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
             "type": "log" if log else "linear",
             "exponentformat": "power",
             # Whole decades, a few labels whatever the range: no crowd of 2s and 5s.
-            **({"dtick": _decade_step(curves)} if log and _decade_step(curves) else {}),
+            **({"dtick": decade_step(curves)} if log and decade_step(curves) else {}),
             "gridcolor": "#e4e7eb",
             "rangemode": "normal" if log else "tozero",
             "nticks": 6,
@@ -147,10 +147,10 @@ def _floor(best: float) -> float:
 
 def _above_best(loss: float, best: float) -> float:
     """A final loss as the rate plot draws it: finite, above the best, at least the floor."""
-    return max(float(_finite(np.array([loss]))[0]) - best, _floor(best))
+    return max(float(finite_values(np.array([loss]))[0]) - best, _floor(best))
 
 
-def _decade_step(curves: list[dict]) -> int | None:
+def decade_step(curves: list[dict]) -> int | None:
     """Whole decades between labels: about LOG_LABELS + 1 labels over the curves' finite
     positive values; None (Plotly's own 2s and 5s) when they span under two decades, where
     whole decades would leave the axis with one label or none."""
@@ -164,7 +164,7 @@ def _decade_step(curves: list[dict]) -> int | None:
     return max(1, int(np.ceil(decades / LOG_LABELS)))
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
+def finite_values(values: np.ndarray) -> np.ndarray:
     """Overflow capped at float's largest, NaN as 0: a curve never carries NaN or inf to JSON."""
     big = np.finfo(float).max
     return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=big, neginf=-big)
@@ -191,8 +191,8 @@ def rate_figure(trajectories, views: list[RunView], lang: str = "en", rungs=()) 
     markers, points = [], []
     for slot in range(MAX_RUNS):
         if slot >= len(views):
-            markers.append(_empty_trace())
-            points.append(_empty_trace())
+            markers.append(empty_trace())
+            points.append(empty_trace())
             continue
         view, trajectory = views[slot], trajectories[slot]
         diverged = trajectory.outcome == "diverged"
@@ -229,14 +229,14 @@ def rate_figure(trajectories, views: list[RunView], lang: str = "en", rungs=()) 
         "showlegend": False,
         "hovertemplate": "lr %{x:.3g}: %{y:.3g}<extra></extra>",
     }
-    layout = _base_layout(t("rate_title", lang), lang)
+    layout = base_layout(t("rate_title", lang), lang)
     layout.update(
         margin={"l": 62, "r": 12, "t": 36, "b": 44},
         xaxis={"title": {"text": t("rate_axis", lang)}, "type": "log", "exponentformat": "power", "gridcolor": "#e4e7eb"},
         yaxis={
             "type": "log",
             "exponentformat": "power",
-            **({"dtick": step} if (step := _decade_step([{"y": all_ys}])) else {}),
+            **({"dtick": step} if (step := decade_step([{"y": all_ys}])) else {}),
             "gridcolor": "#e4e7eb",
         },
         showlegend=False,
@@ -262,7 +262,7 @@ def data_fit_figure(problem, views: list[RunView], normalizations: list[str], la
     x_low, x_high = float(problem.x.min()), float(problem.x.max())
     for slot in range(MAX_RUNS):
         if slot >= len(views):
-            data.append(_empty_trace())
+            data.append(empty_trace())
             continue
         view = views[slot]
         shift, scale = problem.scaling(normalizations[slot])
@@ -281,7 +281,7 @@ def data_fit_figure(problem, views: list[RunView], normalizations: list[str], la
                 "customdata": np.column_stack([view.steps, view.params]).tolist(),
             }
         )
-    layout = _base_layout(t("data_title", lang), lang)
+    layout = base_layout(t("data_title", lang), lang)
     y_low, y_high = float(problem.y.min()), float(problem.y.max())
     pad = 0.15 * (y_high - y_low)
     layout.update(

@@ -15,10 +15,10 @@ from app.figures.style import (
     MAX_RUNS,
     SHORTEST_ARROW,
     UPDATE_ARROW,
-    _base_layout,
-    _empty_trace,
+    base_layout,
+    empty_trace,
 )
-from app.figures.views import RunView, _finite, _widened, map_window, on_map, thinned
+from app.figures.views import RunView, finite_values, map_window, on_map, thinned, widened_window
 from app.figures.wire import round_to
 from app.i18n import t
 from engine.limits import NORMALIZATIONS
@@ -72,7 +72,7 @@ def square_window(surface) -> tuple[tuple[float, float], tuple[float, float]]:
     is square, so equal spans keep it to scale (a round bowl looks round from above)."""
     (x0, x1), (y0, y1) = surface.window
     span = max(x1 - x0, y1 - y0)
-    return _widened(x0, x1, span), _widened(y0, y1, span)
+    return widened_window(x0, x1, span), widened_window(y0, y1, span)
 
 
 def _grid_axis(low: float, high: float, own_low: float, own_high: float, resolution: int) -> np.ndarray:
@@ -175,7 +175,7 @@ def contour_figure(surface, views: list[RunView], lang: str = "en", panels: list
     if views and views[0].batch_grad is not None:
         key.append((BATCH_ARROW, t("batch_gradient", lang)))
     arrows_key = "  ".join(f'<span style="color:{colour};font-size:13px">➜ {name}</span>' for colour, name in key)
-    layout = _base_layout(f"{t('contour_title', lang)}   {arrows_key}", lang)
+    layout = base_layout(f"{t('contour_title', lang)}   {arrows_key}", lang)
     layout.update(
         uirevision=":".join(f"{s.name}:{_normalization(s)}" for s in surfaces),
         clickmode="event",
@@ -246,7 +246,7 @@ def _path_traces(
     kind = "scatter3d" if three_d else "scatter"
     if view is None:
         empty = {"z": []} if three_d else {}
-        return [_empty_trace(kind, **empty), _empty_trace(kind, **empty), _empty_trace(kind, **empty)]
+        return [empty_trace(kind, **empty), empty_trace(kind, **empty), empty_trace(kind, **empty)]
     x = view.params[:, 0].tolist()
     y = view.params[:, 1].tolist()
     zs = {} if z is None else {"z": z.tolist()}
@@ -411,7 +411,7 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
     best = surface.global_minimum.value
     shown = [thinned(on_map(view), MAX_POINTS_3D) for view in views[:MAX_RUNS]]
     with np.errstate(all="ignore"):
-        path_heights = [heights(np.maximum(_finite(v.loss) - best, 0.0), scale) for v in shown]
+        path_heights = [heights(np.maximum(finite_values(v.loss) - best, 0.0), scale) for v in shown]
     highest = max((float(np.max(h)) for h in path_heights if len(h)), default=tallest)
     cap = min(tallest, max(1.25 * highest, tallest / 20)) or 1.0
     x_name, y_name = surface.param_names
@@ -438,7 +438,7 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
             # Lift the path a little so it stays visible on the surface.
             path_z = np.minimum(path_heights[slot], cap) + 0.01 * cap
         data.extend(_path_traces(view, three_d=True, z=path_z))
-    layout = _base_layout(t("surface_title", lang), lang)
+    layout = base_layout(t("surface_title", lang), lang)
     (x0, x1), (y0, y1) = square_window(surface)
     z_title = t("loss", lang) if scale == "linear" else f"log(1 + {t('loss', lang)})"
     layout.update(

@@ -34,9 +34,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.figures.curves import LOG_FLOOR, _decade_step, _x_title, curve_x
+from app.figures.curves import LOG_FLOOR, curve_x, curve_x_title, decade_step
 from app.figures.maps import MARKERS_UP_TO, MAX_POINTS_3D, height_scale, heights
-from app.figures.style import CONTOUR_LINES, MAP_COLOURS, MAX_RUNS, _base_layout, _empty_trace
+from app.figures.style import CONTOUR_LINES, MAP_COLOURS, MAX_RUNS, base_layout, empty_trace
 from app.figures.wire import compact, json_safe, round_to, typed_array
 from app.i18n import t
 
@@ -106,7 +106,7 @@ def _path_traces(path: PlanePath | None, three_d: bool, z: np.ndarray | None = N
     kind = "scatter3d" if three_d else "scatter"
     if path is None:
         empty = {"z": []} if three_d else {}
-        return [_empty_trace(kind, **empty) for _ in range(3)]
+        return [empty_trace(kind, **empty) for _ in range(3)]
     x, y = path.coords[:, 0].tolist(), path.coords[:, 1].tolist()
     steps = [int(s) for s in path.steps]
     zs = {} if z is None else {"z": z.tolist()}
@@ -196,7 +196,7 @@ def landscape_map_figure(slice_, paths: list[PlanePath | None], lang: str = "en"
         data.extend(_path_traces(paths[slot] if slot < len(paths) else None, three_d=False))
     data += [_marks(paths, end=False, lang=lang), _marks(paths, end=True, lang=lang)]
     x_title, y_title = direction_titles(slice_.directions, lang)
-    layout = _base_layout(t("network_map_title", lang), lang)
+    layout = base_layout(t("network_map_title", lang), lang)
     (a0, a1), (b0, b1) = (float(slice_.alphas[0]), float(slice_.alphas[-1])), (
         float(slice_.betas[0]),
         float(slice_.betas[-1]),
@@ -258,7 +258,7 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
         data.extend(_path_traces(path, three_d=True, z=path_z))
     x_title, y_title = direction_titles(slice_.directions, lang)
     z_title = t("network_loss_above_slice_min", lang) if scale == "linear" else f"log(1 + {t('network_loss_above_slice_min', lang)})"
-    layout = _base_layout(t("network_surface_title", lang), lang)
+    layout = base_layout(t("network_surface_title", lang), lang)
     layout.update(
         margin={"l": 0, "r": 0, "t": 36, "b": 0},
         scene={
@@ -337,8 +337,8 @@ def network_curve_figure(
     curves, points = [], []
     for slot in range(MAX_RUNS):
         if slot >= len(series):
-            curves.append(_empty_trace())
-            points.append(_empty_trace())
+            curves.append(empty_trace())
+            points.append(empty_trace())
             continue
         run, y = series[slot], values[slot]
         x = curve_x(run, x_axis)
@@ -381,12 +381,12 @@ def network_curve_figure(
                 "hovertemplate": t("network_reference_loss", lang) + ": %{y:.4g}<extra></extra>",
             }
         )
-    layout = _base_layout(t(title, lang), lang)
-    step = _decade_step(curves) if log else None
+    layout = base_layout(t(title, lang), lang)
+    step = decade_step(curves) if log else None
     layout.update(
         margin={"l": 62, "r": 12, "t": 36, "b": 44},
         xaxis={
-            "title": {"text": _x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
+            "title": {"text": curve_x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
             "rangemode": "tozero",
             "gridcolor": "#e4e7eb",
             "nticks": 6,
@@ -449,10 +449,10 @@ def honesty_figure(steps: np.ndarray, on_plane, colour: str, lang: str = "en") -
                 "hoverinfo": "skip",
             }
         )
-    curves += [_empty_trace()] * (MAX_RUNS - len(curves))
-    points += [_empty_trace()] * (MAX_RUNS - len(points))
-    layout = _base_layout(t("network_honesty_title", lang), lang)
-    decades = _decade_step(curves[:2])
+    curves += [empty_trace()] * (MAX_RUNS - len(curves))
+    points += [empty_trace()] * (MAX_RUNS - len(points))
+    layout = base_layout(t("network_honesty_title", lang), lang)
+    decades = decade_step(curves[:2])
     layout.update(
         margin={"l": 62, "r": 12, "t": 36, "b": 44},
         xaxis={"title": {"text": t("iteration", lang)}, "rangemode": "tozero", "gridcolor": "#e4e7eb", "nticks": 6, "anchor": "y2"},
@@ -561,7 +561,7 @@ def output_figure(
         for slot in range(MAX_RUNS):
             output = outputs[slot] if slot < len(outputs) else None
             if output is None:
-                traces.append(_empty_trace())
+                traces.append(empty_trace())
                 fitted.append(None)
                 continue
             curve = _finite_loss(output.values)  # a diverging fit may overflow: drawn at its largest
@@ -591,7 +591,7 @@ def output_figure(
             "yaxis": {"title": {"text": data.target_name}, "range": [y_low - pad, y_high + pad], "gridcolor": "#e4e7eb"},
         }
         title = t("network_fitted_curve_title", lang)
-    layout = _base_layout(title, lang)
+    layout = base_layout(title, lang)
     layout.update(
         margin={"l": 56, "r": 12, "t": 36, "b": 44},
         hovermode="closest",

@@ -24,11 +24,11 @@ BATCH_ARROW = "#CC79A7"
 SHORTEST_ARROW = 0.01  # of the window's diagonal: a shorter arrow would be all head
 
 
-def _empty_trace(kind: str = "scatter", **extra) -> dict:
+def empty_trace(kind: str = "scatter", **extra) -> dict:
     return {"type": kind, "x": [], "y": [], "showlegend": False, "hoverinfo": "skip", **extra}
 
 
-def _base_layout(title: str, lang: str) -> dict:
+def base_layout(title: str, lang: str) -> dict:
     return {
         "title": {"text": title, "x": 0.02, "y": 0.98, "font": {"size": 17}},
         "font": FONT,

@@ -56,10 +56,10 @@ def map_window(surface) -> tuple[tuple[float, float], tuple[float, float]]:
     scale, around the same centre."""
     (x0, x1), (y0, y1) = surface.window
     width, height = x1 - x0, y1 - y0
-    return _widened(x0, x1, max(width, WIDEST_PANE * height)), _widened(y0, y1, max(height, width))
+    return widened_window(x0, x1, max(width, WIDEST_PANE * height)), widened_window(y0, y1, max(height, width))
 
 
-def _widened(low: float, high: float, span: float) -> tuple[float, float]:
+def widened_window(low: float, high: float, span: float) -> tuple[float, float]:
     """low..high widened to span around its centre (itself exactly when no wider)."""
     if span <= high - low:
         return (low, high)
@@ -101,7 +101,7 @@ def run_view(trajectory, label: str, colour: str) -> RunView:
     lr = np.append(trajectory.lr, trajectory.lr[-1] if len(trajectory.lr) else trajectory.config.lr)
     update = np.vstack([np.diff(params, axis=0), np.zeros((1, 2))])
     with np.errstate(all="ignore"):  # a diverging run's far points overflow the gradient
-        grad = _finite(surface.grad(points))
+        grad = finite_values(surface.grad(points))
     per_epoch = getattr(trajectory, "steps_per_epoch", 1)
     examples = getattr(surface, "n", 1)
     batch = trajectory.config.batch_size
@@ -124,7 +124,7 @@ def run_view(trajectory, label: str, colour: str) -> RunView:
     )
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
+def finite_values(values: np.ndarray) -> np.ndarray:
     """Values with overflow capped at float's largest and NaN as 0: drawable, never JSON NaN."""
     return np.nan_to_num(values, nan=0.0, posinf=np.finfo(float).max, neginf=-np.finfo(float).max)
 
