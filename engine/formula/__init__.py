@@ -21,7 +21,7 @@ they are defined, so a test that patches one patches it in its own module (e.g.
 engine.formula.parse.MAX_NODES).
 """
 
-from engine.formula.compile import ArrayFn, Formula, _Evaluator, build_formula
+from engine.formula.compile import ArrayFn, Formula, build_formula
 from engine.formula.derive import ONE, ZERO, derivative, simplify
 from engine.formula.minima import GLOBAL_TOLERANCE, MAX_SEEDS, POLISH_ITERATIONS
 from engine.formula.parse import (
@@ -72,7 +72,6 @@ __all__ = [
     "Formula",
     "FormulaError",
     "Window",
-    "_Evaluator",  # tests/test_hardening_compute.py counts the NumPy calls it really makes
     "build_formula",
     "custom_surface",
     "derivative",
