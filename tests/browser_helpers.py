@@ -29,9 +29,15 @@ def set_screen(driver, width: int, height: int) -> None:
 
 
 def open_page(dash_duo, query: str, ready_text: str = "", timeout: float = 20.0) -> None:
-    """The app at /?query, once the badges (the runs' outcomes) say ready_text."""
+    """The app at /?query, once the badges (the runs' outcomes) say ready_text and Plotly has
+    drawn the map and the loss curve (the badges come with the page, before Plotly draws)."""
     dash_duo.driver.get(dash_duo.server_url + "/?" + query)
     dash_duo.wait_for_contains_text("#badges", ready_text or " ", timeout=timeout)
+    wait_until(
+        lambda: graph_ready(dash_duo.driver, "contour") and graph_ready(dash_duo.driver, "loss-graph"),
+        timeout=timeout,
+        message="the map and the loss curve drawn",
+    )
 
 
 def graph_ready(driver, graph_id: str) -> bool:

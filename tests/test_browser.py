@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from browser_helpers import wait_until
+from browser_helpers import graph_ready, wait_until
 
 from app import create_app
 from engine import SURFACES, RunConfig, simulate
@@ -242,8 +242,10 @@ def test_embedded_in_an_iframe_on_another_origin(dash_duo, tmp_path):
             timeout=20,
             message="the embedded lesson to render",
         )
-        # Embed mode: views and play controls, no control panel.
+        # Embed mode: views and play controls, no control panel. The badges come with the page;
+        # Plotly draws the map a moment later.
         assert not dash_duo.driver.find_element("css selector", "#controls").is_displayed()
+        wait_until(lambda: graph_ready(dash_duo.driver, "contour"), message="the embedded map drawn")
         assert dash_duo.driver.execute_script(FIGURE.format("contour", "data.length")) > 1
         assert dash_duo.driver.find_element("css selector", "#summary").is_displayed()
     finally:
