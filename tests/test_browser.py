@@ -20,6 +20,8 @@ FIGURE = "return document.querySelector('#{} .js-plotly-plot').{};"
 def start(dash_duo):
     dash_duo.start_server(create_app())
     dash_duo.wait_for_contains_text("#badges", "converged", timeout=20)
+    # The badges come with the page; Plotly draws the map and the curves a moment later.
+    wait_until(lambda: graph_ready(dash_duo.driver, "contour") and graph_ready(dash_duo.driver, "loss-graph"), timeout=20, message="the first figures drawn")
 
 
 def type_into(dash_duo, selector, text):
