@@ -396,6 +396,24 @@ def _arrows(view: RunView | None, surface, lang: str) -> list[dict]:
     return traces
 
 
+def surface_trace(xs, ys, z, cap: float) -> dict:
+    """The 3D view's surface: heights z over the grid xs, ys, capped at cap (the paths' room)."""
+    return {
+        "type": "surface",
+        "x": np.asarray(xs).tolist(),
+        "y": np.asarray(ys).tolist(),
+        "z": round_to(np.minimum(z, cap), 4).tolist(),
+        "cmin": 0.0,
+        "cmax": cap,
+        "colorscale": MAP_COLOURS,
+        "showscale": False,
+        "opacity": 0.92,
+        "hoverinfo": "skip",
+        "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
+        "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
+    }
+
+
 def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
     """The loss surface in 3D with the runs' paths on it.
 
@@ -415,22 +433,7 @@ def surface3d_figure(surface, views: list[RunView], lang: str = "en") -> dict:
     highest = max((float(np.max(h)) for h in path_heights if len(h)), default=tallest)
     cap = min(tallest, max(1.25 * highest, tallest / 20)) or 1.0
     x_name, y_name = surface.param_names
-    data = [
-        {
-            "type": "surface",
-            "x": xs.tolist(),
-            "y": ys.tolist(),
-            "z": round_to(np.minimum(z, cap), 4).tolist(),
-            "cmin": 0.0,
-            "cmax": cap,
-            "colorscale": MAP_COLOURS,
-            "showscale": False,
-            "opacity": 0.92,
-            "hoverinfo": "skip",
-            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
-            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
-        }
-    ]
+    data = [surface_trace(xs, ys, z, cap)]
     for slot in range(MAX_RUNS):
         view = shown[slot] if slot < len(shown) else None
         path_z = None

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from app.figures.curves import LOG_FLOOR, curve_x, curve_x_title, decade_step
-from app.figures.maps import MARKERS_UP_TO, MAX_POINTS_3D, height_scale, heights
+from app.figures.maps import MARKERS_UP_TO, MAX_POINTS_3D, height_scale, heights, surface_trace
 from app.figures.style import CONTOUR_LINES, MAP_COLOURS, MAX_RUNS, base_layout, empty_trace
 from app.figures.wire import compact, json_safe, round_to, typed_array
 from app.i18n import t
@@ -233,22 +233,7 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
     ]
     highest = max((float(h.max()) for h in lifted if h is not None and len(h)), default=tallest)
     cap = min(tallest, max(1.25 * highest, tallest / 20)) or 1.0
-    data = [
-        {
-            "type": "surface",
-            "x": slice_.alphas.tolist(),
-            "y": slice_.betas.tolist(),
-            "z": round_to(np.minimum(z, cap), 4).tolist(),
-            "cmin": 0.0,
-            "cmax": cap,
-            "colorscale": MAP_COLOURS,
-            "showscale": False,
-            "opacity": 0.92,
-            "hoverinfo": "skip",
-            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
-            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
-        }
-    ]
+    data = [surface_trace(slice_.alphas, slice_.betas, z, cap)]
     for slot in range(MAX_RUNS):
         path = shown[slot] if slot < len(shown) else None
         if path is not None and lifted[slot] is None:
