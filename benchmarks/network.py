@@ -5,7 +5,8 @@
 - a 41 x 41 slice of its loss through the final weights along the path's PCA directions,
   float32, every grid point through the network at once: under 100 ms;
 - 60 such networks at once (the learning-rate finder's rates, 1e-4 to 1), 1,000 steps:
-  under 1 s;
+  under 1 s, beside its baseline (a sample of the same networks trained one by one, scaled
+  to 60; the ratio compares CPU times);
 - the explorers (engine/network/explore.py): the LR finder's 60 networks, FINDER_STEPS steps
   each, float32 passes, in one train_many call: under 1 s, beside its baseline (a sample of
   the same rates trained one by one with train(), scaled to 60); each stability map of the run;
@@ -163,6 +164,30 @@ def explorer_rows(config: NetworkConfig, repeats: int) -> list[Row]:
     return rows
 
 
+def batched_row(
+    figure: str, configs: list[NetworkConfig], precision: str, repeats: int, target: float | None
+) -> Row:
+    """train_many of configs, beside its baseline in CPU time: SAMPLED of them trained one by
+    one (train()), scaled to all of them (the ratio is baseline / batched)."""
+    wall, cpu = best_time(
+        lambda: train_many(configs, keep_weights=False, precision=precision), repeats
+    )
+    sampled = configs[:: max(1, len(configs) // SAMPLED)]
+    _, one_cpu = best_time(
+        lambda: [train(c, keep_weights=False, precision=precision) for c in sampled],
+        max(1, repeats // 2),
+    )
+    baseline = one_cpu * len(configs) / len(sampled)
+    return Row(
+        figure,
+        wall,
+        target,
+        ratio=baseline / cpu,
+        note=f"CPU time {seconds_text(cpu)}; baseline: {len(sampled)} sequential train() calls "
+        f"scaled to {len(configs)}: CPU {seconds_text(baseline)}",
+    )
+
+
 def alone(config: NetworkConfig):
     return train(config, keep_weights=False, precision=EXPLORE_PRECISION)
 
@@ -226,10 +251,11 @@ def run(args) -> list[Row]:
         finder = finder_configs(steps)
         for precision in ("float64", "float32"):
             rows.append(
-                timed_row(
+                batched_row(
                     f"network: {LR_FINDER_RATES} networks at once (LR finder), "
                     f"{steps:,} steps, {precision}",
-                    lambda f=finder, p=precision: train_many(f, keep_weights=False, precision=p),
+                    finder,
+                    precision,
                     max(1, repeats // 2),
                     target,
                 )

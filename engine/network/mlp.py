@@ -93,6 +93,26 @@ class Layout:
         """(out, in) of each W_l."""
         return tuple(zip(self.sizes[1:], self.sizes[:-1], strict=True))
 
+    @cached_property
+    def neuron_order(self) -> np.ndarray:
+        """(d,): θ[..., neuron_order] holds each layer as [W_l | b_l], (out, in + 1) row-major:
+        each neuron's incoming weights, then its bias. The passes multiply by that matrix."""
+        order = []
+        for (start, bias, _), (fan_out, fan_in) in zip(self._offsets, self._shapes, strict=True):
+            for k in range(fan_out):
+                order.extend(range(start + k * fan_in, start + (k + 1) * fan_in))
+                order.append(bias + k)
+        out = np.array(order, dtype=np.intp)
+        out.flags.writeable = False
+        return out
+
+    @cached_property
+    def torch_order(self) -> np.ndarray:
+        """(d,): the inverse of neuron_order, back to PyTorch's order."""
+        out = np.argsort(self.neuron_order)
+        out.flags.writeable = False
+        return out
+
     @property
     def size(self) -> int:
         """d, the number of parameters: 337 for 2-16-16-1."""
@@ -241,29 +261,45 @@ def loss_and_grad(
     y: np.ndarray,
     loss: str,
     workspace: Workspace | None = None,
+    *,
+    neuron_order: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(L (...), ∂L/∂θ (..., d), z (..., n)) of networks θ (..., d) on x (n, in) or
     (..., n, in), targets y (n,) or (..., n); backpropagation as in the module docstring.
 
-    The leading shape is usually (R,), R runs; one network (θ of shape (d,)) skips the
-    batched matrix products' overhead. The arithmetic is in θ's and x's dtype. With a
+    neuron_order: θ is given, and ∂L/∂θ returned, in Layout.neuron_order rather than
+    PyTorch's (the step loop keeps θ so: its elementwise optimizers do not mind the order).
+
+    The leading shape is usually (R,), R runs, or () for one network. The arithmetic is in
+    θ's and x's dtype (y is cast to it). With a
     workspace, the gradient and z returned are its arrays (see Workspace); called again with
     the same θ, x and y arrays (θ rewritten in place, as the step loop does), it reuses the
     pass's views and arrays as they are.
     """
     space = workspace or Workspace()
     found = space._pass
-    if found is None or not found.serves(layout, activation, theta, x, y, loss):
-        found = space._pass = _Pass(layout, activation, theta, x, y, loss, space)
+    if found is None or not found.serves(layout, activation, theta, x, y, loss, neuron_order):
+        found = space._pass = _Pass(layout, activation, theta, x, y, loss, space, neuron_order)
     return found.run()
 
 
 class _Pass:
-    """One `loss_and_grad` laid out for one θ array and one batch (x, y): the views of θ and
-    of the gradient into their layers, and every intermediate array, made once. A small
-    network's pass is mostly such per-call overhead, not arithmetic."""
+    """One `loss_and_grad` laid out for one θ array and one batch (x, y): every intermediate
+    array and view, made once (a small network's pass is mostly per-call overhead otherwise).
 
-    def __init__(self, layout, activation, theta, x, y, loss, space: Workspace) -> None:
+    Laid out for the batched matrix products and the elementwise passes over many runs:
+    - θ in neuron order (Layout.neuron_order): layer l is one matrix [W_l | b_l] (out, in + 1),
+      and with a row of ones under its input one product gives W_l a + b_l;
+    - activations and δs are stored units first, (units (+ 1), runs, n): each elementwise pass
+      (act, act′) runs over one contiguous array, while each run's (units + 1, n) slice is a
+      matrix with contiguous rows, as the products want;
+    - with one input shared by every run, the first layer and its gradient are ONE matrix
+      product over units·runs rows, not one per run.
+    """
+
+    def __init__(
+        self, layout, activation, theta, x, y, loss, space: Workspace, neuron_order: bool
+    ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation = {activation!r} is not allowed: expected one of {', '.join(ACTIVATIONS)}"
@@ -271,63 +307,69 @@ class _Pass:
         if loss not in LOSSES:
             raise ValueError(f"loss = {loss!r} is not allowed: expected one of {', '.join(LOSSES)}")
         self.layout, self.activation, self.loss = layout, activation, loss
-        self.theta, self.x, self.y = theta, x, y
+        self.theta, self.x, self.y, self.neuron_order = theta, x, y, neuron_order
         dtype = np.result_type(theta, x)
-        lead = theta.shape[:-1]
-        n = x.shape[-2]
-        rows = np.broadcast_shapes(lead, x.shape[:-2])  # leading shape of the activations
-        sizes, last = layout.sizes, layout.layers - 1
-        self.scale = 1.0 / n
-        weights = [layout.weight(theta, layer) for layer in range(layout.layers)]
-        # (a, W_l, Wᵀ buffer or None, b_l, pre-activation array) per layer; the last one is z
-        self.forward_steps = []
-        a = x
-        for layer in range(layout.layers):
-            pre = space.array(("act", layer), rows + (n, sizes[layer + 1]), dtype)
-            # NumPy's matmul is about twice as fast with Wᵀ copied contiguous than as a view
-            # (a Wᵀ with one column is contiguous already: np.ascontiguousarray's rule)
-            across = weights[layer].mT
-            buffer = None
-            if not across.flags.c_contiguous:
-                buffer = space.array(("weight_t", layer), across.shape, across.dtype)
-            bias = layout.bias(theta, layer)[..., None, :]
-            self.forward_steps.append((a, across, buffer, bias, pre))
-            a = pre
-        self.z = a[..., 0]
-        z_shape, z_dtype = self.z.shape, self.z.dtype
-        # the loss's temporaries; its value and slope in the dtypes plain expressions give
-        value_dtype = np.result_type(self.z, y)
-        slope_dtype = z_dtype if loss == "cross_entropy" else value_dtype
-        self.e = space.array(("e",), z_shape, z_dtype)
-        self.value = space.array(("value",), z_shape, value_dtype)
-        self.other = space.array(("other",), z_shape, value_dtype)
-        self.denominator = space.array(("denominator",), z_shape, z_dtype)
-        self.positive = space.array(("positive",), z_shape, bool)
-        self.slope = space.array(("slope",), z_shape, slope_dtype)
-        self.grad = space.array(("grad",), lead + (layout.size,), np.result_type(self.slope, x))
-        self.ones = np.ones(n, dtype=slope_dtype)
-        # (δ_l, δ_lᵀ, a_{l-1}, ∂L/∂W_l, ∂L/∂b_l (views of the gradient), W_l, δ_{l-1} or None)
-        self.backward_steps = []
-        delta = self.slope[..., None]  # (R, n, 1)
-        for layer in range(last, -1, -1):
-            below = x if layer == 0 else self.forward_steps[layer - 1][4]
-            below_delta = None
-            if layer > 0:
-                below_delta = space.array(("delta", layer), rows + (n, sizes[layer]), delta.dtype)
-            self.backward_steps.append(
-                (
-                    delta,
-                    delta.mT,
-                    below,
-                    layout.weight(self.grad, layer),
-                    layout.bias(self.grad, layer),
-                    weights[layer],
-                    below_delta,
-                )
-            )
-            delta = below_delta
+        lead, d = theta.shape[:-1], layout.size
+        n, inputs = x.shape[-2], x.shape[-1]
+        runs = int(np.prod(lead, dtype=int))  # 1 for one network
+        sizes, offsets = layout.sizes, layout._offsets
+        self.lead, self.scale = lead, 1.0 / n
+        # θ in neuron order: θ itself when so given (the step loop rewrites it in place), else
+        # gathered or copied into this array at each call
+        self.copied = not (neuron_order and theta.flags.c_contiguous and theta.dtype == dtype)
+        if self.copied:
+            self.neurons = space.array(("theta",), (runs, d), dtype)
+        else:
+            self.neurons = theta.reshape(runs, d)
+        self.grad_neurons = space.array(("grad neurons",), (runs, d), dtype)
+        # [W_l | b_l] (runs, out, in + 1) of every layer, and its gradient: views
+        self.augmented, self.grads = (
+            [
+                flat[:, start:end].reshape(runs, sizes[layer + 1], sizes[layer] + 1)
+                for layer, (start, _, end) in enumerate(offsets)
+            ]
+            for flat in (self.neurons, self.grad_neurons)
+        )
+        if neuron_order:
+            self.grad = self.grad_neurons.reshape(lead + (d,))
+        else:
+            self.grad = space.array(("grad",), lead + (d,), dtype)
+        # the input under a row of ones: (in + 1, n), or (runs, in + 1, n) for a batch per run
+        flat_x = x if x.ndim == 2 else x.reshape((-1, n, inputs))
+        self.inputs = np.ones(flat_x.shape[:-2] + (inputs + 1, n), dtype)
+        self.inputs[..., :inputs, :] = flat_x.mT
+        self.shared = self.inputs.ndim == 2
+        first = sizes[1]
+        if self.shared:
+            # the first layer's [W | b] units first, and its gradient, as (units·runs, in + 1)
+            self.first_weights = space.array(("first weights",), (first * runs, inputs + 1), dtype)
+            self.first_grad = space.array(("first grad",), (first * runs, inputs + 1), dtype)
+            # the product with a transposed view of the inputs is three times slower
+            self.inputs_t = np.ascontiguousarray(self.inputs.T)
+        # per hidden layer: (units + 1, runs, n), the last row ones, and the same as runs of
+        # matrices (runs, units + 1, n); its δ (units, runs, n)
+        self.hidden = []
+        for layer, width in enumerate(layout.hidden):
+            units = space.array(("hidden", layer), (width + 1, runs, n), dtype)
+            units[width] = 1.0
+            self.hidden.append(units)
+        self.below = [self.inputs] + [h.transpose(1, 0, 2) for h in self.hidden]
+        self.deltas = [
+            space.array(("delta", layer), (width, runs, n), dtype)
+            for layer, width in enumerate(layout.hidden)
+        ]
+        # z and ∂L/∂z as (runs, 1, n) for the products, (runs, n) for the loss
+        self.z = space.array(("z",), (runs, 1, n), dtype)
+        self.slope = space.array(("slope",), (runs, 1, n), dtype)
+        shape = (runs, n)
+        self.y_rows = (y if y.ndim == 1 else y.reshape(shape)).astype(dtype, copy=False)
+        self.e = space.array(("e",), shape, dtype)
+        self.value = space.array(("value",), shape, dtype)
+        self.other = space.array(("other",), shape, dtype)
+        # ∂L/∂z = (σ(z) − y)/n = tanh(z/2)·(1/2n) + (1/2 − y)/n: the second term made once
+        self.offset = (0.5 - self.y_rows) * self.scale if loss == "cross_entropy" else None
 
-    def serves(self, layout, activation, theta, x, y, loss) -> bool:
+    def serves(self, layout, activation, theta, x, y, loss, neuron_order) -> bool:
         """Whether this pass was laid out for these arrays (the very same objects)."""
         return (
             theta is self.theta
@@ -336,27 +378,43 @@ class _Pass:
             and layout is self.layout
             and activation == self.activation
             and loss == self.loss
+            and neuron_order == self.neuron_order
         )
 
     def run(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         tanh = self.activation == "tanh"
-        hidden = len(self.forward_steps) - 1
-        for layer, (a, across, buffer, bias, pre) in enumerate(self.forward_steps):
-            if buffer is not None:
-                np.copyto(buffer, across)
-                across = buffer
-            np.matmul(a, across, out=pre)
-            pre += bias
-            if layer < hidden:  # _activate's, inline
-                if tanh:
-                    np.tanh(pre, out=pre)
-                else:
-                    np.maximum(pre, 0.0, out=pre)
-        z, y, e = self.z, self.y, self.e
-        slope, value, other = self.slope, self.value, self.other
+        augmented, below, hidden, deltas, grads = (
+            self.augmented,
+            self.below,
+            self.hidden,
+            self.deltas,
+            self.grads,
+        )
+        if self.copied:
+            theta = self.theta.reshape(self.neurons.shape)
+            if self.neuron_order:
+                np.copyto(self.neurons, theta)
+            else:  # mode="clip": np.take buffers its output in the default mode
+                np.take(theta, self.layout.neuron_order, axis=-1, out=self.neurons, mode="clip")
+        for layer, units in enumerate(hidden):
+            active = units[:-1]
+            if layer == 0 and self.shared:
+                np.copyto(
+                    self.first_weights.reshape(active.shape[:2] + (-1,)),
+                    augmented[0].transpose(1, 0, 2),
+                )
+                np.matmul(self.first_weights, self.inputs, out=active.reshape(-1, active.shape[-1]))
+            else:
+                np.matmul(augmented[layer], below[layer], out=active.transpose(1, 0, 2))
+            if tanh:
+                np.tanh(active, out=active)
+            else:
+                np.maximum(active, 0.0, out=active)
+        np.matmul(augmented[-1], below[-1], out=self.z)
+        z, y, e = self.z[:, 0, :], self.y_rows, self.e
+        slope, value, other = self.slope[:, 0, :], self.value, self.other
         if self.loss == "cross_entropy":
-            # ℓ = max(z, 0) − z·y + log1p(e) and σ(z) = where(z ≥ 0, 1, e)/(1 + e), e = e^(−|z|):
-            # the expressions of pointwise_loss and sigmoid, written into the pass's arrays
+            # ℓ = max(z, 0) − z·y + log1p(e^(−|z|)): pointwise_loss's expression, in place
             np.abs(z, out=e)
             np.negative(e, out=e)
             np.exp(e, out=e)
@@ -365,32 +423,46 @@ class _Pass:
             value -= other
             np.log1p(e, out=other)
             value += other
-            denominator = np.add(e, 1.0, out=self.denominator)
-            np.divide(e, denominator, out=slope)
-            positive = np.greater_equal(z, 0, out=self.positive)
-            np.divide(1.0, denominator, out=slope, where=positive)
-            slope -= y
+            np.multiply(z, 0.5, out=slope)
+            np.tanh(slope, out=slope)
+            slope *= 0.5 * self.scale
+            slope += self.offset
         else:
             np.subtract(z, y, out=slope)
             np.multiply(slope, 0.5, out=value)
             value *= slope  # ½ (z − y)²
+            slope *= self.scale
         mean = value.sum(axis=-1) * self.scale
-        slope *= self.scale
-        for delta, across, below, grad_w, grad_b, weight, below_delta in self.backward_steps:
-            # ∂L/∂W_l = δ_lᵀ a_{l-1}: (R, out, n) @ (R or 1, n, in); ∂L/∂b_l = δ_lᵀ 1
-            np.matmul(across, below, out=grad_w)
-            np.matmul(across, self.ones, out=grad_b)  # faster than a sum over n
-            if below_delta is None:  # the first layer: no δ below it
-                break
-            if delta.shape[-1] == 1:  # one output unit: an outer product, no matmul
-                np.multiply(delta, weight, out=below_delta)
+        # the output layer: ∂L/∂[W_L | b_L] = ∂L/∂z [a; 1]ᵀ
+        np.matmul(self.slope, below[-1].mT, out=grads[-1])
+        for layer in range(len(hidden) - 1, -1, -1):
+            active, delta = hidden[layer][:-1], deltas[layer]
+            width = active.shape[0]
+            # δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ act′; for the top layer W_{l+1}ᵀ δ_{l+1} = c ∂L/∂zᵀ,
+            # the outer product of the output layer's weights c and ∂L/∂z
+            if layer == len(hidden) - 1:
+                np.multiply(augmented[-1][:, 0, :width].T[:, :, None], slope, out=delta)
             else:
-                np.matmul(delta, weight, out=below_delta)  # δ_l W_l: (R, n, in)
-            # act′ from the activations, which are not needed again: overwritten in place
+                weights = augmented[layer + 1][..., :width].mT
+                np.matmul(
+                    weights, deltas[layer + 1].transpose(1, 0, 2), out=delta.transpose(1, 0, 2)
+                )
+            # act′ from the activations, which are not needed again: written over them
             if tanh:
-                np.multiply(below, below, out=below)
-                np.subtract(1.0, below, out=below)
-                below_delta *= below  # tanh′ = 1 − a²
+                np.multiply(active, active, out=active)
+                np.subtract(1.0, active, out=active)  # tanh′ = 1 − a²
             else:
-                np.copyto(below_delta, 0.0, where=below <= 0)  # relu′ = [pre-activation > 0]
-        return mean, self.grad, z
+                np.sign(active, out=active)  # relu′ = [pre-activation > 0] = [a > 0]
+            delta *= active
+            # ∂L/∂[W_l | b_l] = δ_l [a_{l-1}; 1]ᵀ
+            if layer == 0 and self.shared:
+                np.matmul(delta.reshape(-1, delta.shape[-1]), self.inputs_t, out=self.first_grad)
+                np.copyto(
+                    grads[0], self.first_grad.reshape(delta.shape[:2] + (-1,)).transpose(1, 0, 2)
+                )
+            else:
+                np.matmul(delta.transpose(1, 0, 2), below[layer].mT, out=grads[layer])
+        if not self.neuron_order:
+            flat = self.grad.reshape(self.grad_neurons.shape)
+            np.take(self.grad_neurons, self.layout.torch_order, axis=-1, out=flat, mode="clip")
+        return mean.reshape(self.lead)[()], self.grad, self.z.reshape(self.lead + (z.shape[-1],))

@@ -290,41 +290,49 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
             by_seed = {s: batch_orders(s, n, epochs) for s in set(seeds)}
             orders = np.stack([by_seed[s] for s in seeds], axis=1)  # (epochs, R, n)
 
-    theta = initial_weights(configs)
+    # θ in Layout.neuron_order, the passes' own (the optimizers are elementwise, so the order
+    # is theirs to ignore); the stored weights go back to PyTorch's order
+    to_torch = layout.torch_order
+    theta = initial_weights(configs)[:, layout.neuron_order]
     weights = np.empty((steps + 1 if keep_weights else 1, runs, layout.size), dtype=np.float32)
     loss = np.empty((steps + 1, runs))
     correct = np.empty((steps + 1, runs)) if classify else None
     grad_norm = np.empty((steps, runs))
     sane = np.empty((steps + 1, runs), dtype=bool)
     if keep_weights:
-        weights[0] = theta
+        weights[0] = theta[:, to_torch]
     state = optimizer.init(theta, hyper)
     space = Workspace()  # the passes' arrays, reused step after step
-    # θ_t in the passes' dtype, rewritten each step: the same array lets loss_and_grad keep its
-    # views of it (one run: θ (d,), which skips the overhead of batched matrix products)
-    net_rows = np.empty((runs, layout.size), dtype=compute)
-    net = net_rows[0] if runs == 1 else net_rows
+    # θ_t in the passes' dtype, the same array each step, so that loss_and_grad keeps its views
+    # of it: θ itself, updated in place, in float64; else a copy rewritten each step
+    net_rows = theta if compute is np.float64 else np.empty((runs, layout.size), dtype=compute)
+    net = net_rows[0] if runs == 1 else net_rows  # one run: θ (d,)
     positive = y > 0.5  # the classes, for the accuracy
     hits = np.empty(net.shape[:-1] + (n,), dtype=bool)
     lr_t = rates
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
+        start = forward(layout, activation, theta[:, to_torch], x)
         bound = limits.DIVERGENCE_FACTOR * np.maximum(
-            mean_loss(forward(layout, activation, theta, x), y, loss_name), baseline_loss(data)
+            mean_loss(start, y, loss_name), baseline_loss(data)
         )
         alive, last_sane = np.ones(runs, dtype=bool), theta.copy()  # where each record ends
         largest = np.finfo(np.float32).max  # the stored weights must stay finite too
+        size = np.empty_like(theta)  # |θ|, into one array made once
         for t in range(steps):
-            np.copyto(net_rows, theta)
+            if net_rows is not theta:
+                np.copyto(net_rows, theta)
             if per_epoch == 1:
-                loss[t], g, z = loss_and_grad(layout, activation, net, x, y, loss_name, space)
+                loss[t], g, z = loss_and_grad(
+                    layout, activation, net, x, y, loss_name, space, neuron_order=True
+                )
             else:
-                z = forward(layout, activation, net, x, space)
+                z = forward(layout, activation, net[..., to_torch], x, space)
                 loss[t] = mean_loss(z, y, loss_name)
                 slot = t % per_epoch
                 index = orders[t // per_epoch, ..., slot * batch : (slot + 1) * batch]
                 _, g, _ = loss_and_grad(
-                    layout, activation, net, x[index], y[index], loss_name, space
+                    layout, activation, net, x[index], y[index], loss_name, space, neuron_order=True
                 )
             # a copy: the workspace's array is overwritten next step, and an optimizer may keep it
             g = g.reshape(runs, -1).astype(float)
@@ -333,9 +341,15 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 np.equal(hits, positive, out=hits)
                 count = np.count_nonzero(hits) if runs == 1 else hits.sum(axis=-1)
                 correct[t] = count * (1.0 / n)
-            sane[t] = (loss[t] <= bound) & (np.abs(theta).max(axis=1) < largest)
+            np.less_equal(loss[t], bound, out=sane[t])
+            np.abs(theta, out=size)
+            if not size.max() < largest:  # seldom (or NaN): find the rows, slower along an axis
+                sane[t] &= size.max(axis=1) < largest
             alive &= sane[t]
-            np.copyto(last_sane, theta, where=alive[:, None])
+            if alive.all():  # a plain copy costs half a masked one
+                np.copyto(last_sane, theta)
+            else:
+                np.copyto(last_sane, theta, where=alive[:, None])
             np.einsum("ij,ij->i", g, g, out=grad_norm[t])  # |∇|², rooted after the loop
             if plateau is not None:
                 if t > 0 and t % per_epoch == 0:
@@ -345,14 +359,14 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 lr_t = rates[t]
             step_hyper = hyper if cycled is None else cycled.hyper_at(hyper, t)
             move, state = optimizer.update(g, state, lr_t, step_hyper)
-            theta = theta + move
+            theta += move  # in place: net_rows may be θ itself
             if keep_weights:
-                weights[t + 1] = theta
+                weights[t + 1] = theta[:, to_torch]
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
                 if not np.any(alive):
                     taken = t + 1
                     break
-        z = forward(layout, activation, theta.astype(compute, copy=False), x)
+        z = forward(layout, activation, theta[:, to_torch].astype(compute, copy=False), x)
         loss[taken] = mean_loss(z, y, loss_name)
         if classify:
             correct[taken] = accuracy(z, y)
@@ -360,6 +374,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
         grad_norm = np.sqrt(grad_norm[:taken], out=grad_norm[:taken])
         sane[taken] = (loss[taken] <= bound) & (np.abs(theta).max(axis=1) < largest)
         np.copyto(last_sane, theta, where=(alive & sane[taken])[:, None])
+        last_sane = last_sane[:, to_torch]
         if not keep_weights:
             weights[0] = last_sane
     first_bad = np.where(sane.all(axis=0), -1, np.argmin(sane, axis=0))
