@@ -148,9 +148,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No code to show: the settings on screen do not make a run yet. Fix the setting marked in red.",
         "ko": "보여 줄 코드가 없습니다: 화면의 설정으로는 아직 실행할 수 없습니다. 빨간색으로 표시된 설정을 고치세요.",
     },
-    "code_network": {
-        "en": "The Code view writes the loss surfaces and the data fits; a real network's script is not part of it.",
-        "ko": "코드 보기는 손실 곡면과 데이터 적합만 다룹니다. 실제 신경망의 스크립트는 포함되지 않습니다.",
+    "code_network_torch_note": {
+        "en": "float64, on the page's data. torch draws its own start and batches, so the loss curve is alike, "
+        "not equal number for number: run(initial_weights, batch_orders) takes the page's.",
+        "ko": "페이지의 데이터로 float64 계산을 합니다. 시작 가중치와 배치는 torch가 직접 뽑으므로 손실 곡선은 "
+        "비슷하지만 숫자까지 같지는 않습니다. run(initial_weights, batch_orders)에 페이지의 값을 넘길 수 있습니다.",
     },
     "keras_callback": {"en": "Keras callback", "ko": "Keras 콜백"},
     "no_keras": {"en": "no Keras equivalent", "ko": "Keras 대응 없음"},
@@ -241,6 +243,7 @@ TEXT: dict[str, dict[str, str]] = {
     "network_honesty_title": {"en": "What the map hides", "ko": "지도가 보여 주지 않는 것"},
     "network_true_loss": {"en": "true loss L(w_t)", "ko": "실제 손실 L(w_t)"},
     "network_map_loss": {"en": "map's loss at the projected point", "ko": "투영된 점에서 지도의 손실"},
+    "network_map_loss_key": {"en": "the map's loss", "ko": "지도의 손실"},
     "network_plane_distance": {"en": "distance from the plane", "ko": "평면까지의 거리"},
     "network_plane_distance_axis": {"en": "off the plane", "ko": "평면 밖 거리"},
     "network_boundary_title": {"en": "Decision boundary", "ko": "결정 경계"},

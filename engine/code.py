@@ -59,21 +59,22 @@ _NO_KERAS = {
 }
 
 
-def _num(value: float) -> str:
+def literal(value: float) -> str:
     """A float literal that reads back as exactly the same number."""
     return repr(float(value))
 
 
-def _args(pairs: list[tuple[str, Any]]) -> str:
+def keyword_args(pairs: list[tuple[str, Any]]) -> str:
+    """name=value pairs as a call's keyword arguments, each value exactly."""
     return ", ".join(f"{k}={v!r}" if isinstance(v, str | bool) else f"{k}={_value(v)}" for k, v in pairs)
 
 
 def _value(v: Any) -> str:
     if isinstance(v, tuple):
-        return "(" + ", ".join(_num(x) for x in v) + ")"
+        return "(" + ", ".join(literal(x) for x in v) + ")"
     if isinstance(v, int) and not isinstance(v, bool):
         return str(v)
-    return _num(v)
+    return literal(v)
 
 
 # --------------------------------------------------------------------------- the loss
@@ -84,44 +85,44 @@ def _analytic_loss(name: str) -> list[str]:
     x_y = ["    x, y = params[0], params[1]"]
     if name == "bowl":
         a = S.BOWL_MATRIX
-        return x_y + [f"    return ({_num(a[0, 0] / 2)} * x) * x + ({_num(a[1, 1] / 2)} * y) * y"]
+        return x_y + [f"    return ({literal(a[0, 0] / 2)} * x) * x + ({literal(a[1, 1] / 2)} * y) * y"]
     if name == "ravine":
         a = S.RAVINE_MATRIX
         return x_y + [
-            f"    return (({_num(a[0, 0] / 2)} * x) * x + ({_num(a[0, 1])} * x) * y"
-            f" + ({_num(a[1, 1] / 2)} * y) * y)"
+            f"    return (({literal(a[0, 0] / 2)} * x) * x + ({literal(a[0, 1])} * x) * y"
+            f" + ({literal(a[1, 1] / 2)} * y) * y)"
         ]
     if name == "trap":
-        lines = x_y + [f"    f = {_num(S.TRAP_BOWL)} * (x * x + y * y)"]
+        lines = x_y + [f"    f = {literal(S.TRAP_BOWL)} * (x * x + y * y)"]
         for w in S.TRAP_WELLS:
             lines.append(
-                f"    f = f - {_num(w.depth)} * torch.exp(((x - {_num(w.centre[0])}) ** 2"
-                f" + (y - {_num(w.centre[1])}) ** 2) / {_num(-2.0 * w.width**2)})"
+                f"    f = f - {literal(w.depth)} * torch.exp(((x - {literal(w.centre[0])}) ** 2"
+                f" + (y - {literal(w.centre[1])}) ** 2) / {literal(-2.0 * w.width**2)})"
             )
         return lines + ["    return f"]
     if name == "rosenbrock":
         return x_y + [
-            f"    return ({_num(S.ROSENBROCK_A)} - x) ** 2 + {_num(S.ROSENBROCK_B)} * (y - x * x) ** 2"
+            f"    return ({literal(S.ROSENBROCK_A)} - x) ** 2 + {literal(S.ROSENBROCK_B)} * (y - x * x) ** 2"
         ]
     if name == "himmelblau":
         return x_y + [
-            f"    return (x * x + y - {_num(S.HIMMELBLAU_A)}) ** 2"
-            f" + (x + y * y - {_num(S.HIMMELBLAU_B)}) ** 2"
+            f"    return (x * x + y - {literal(S.HIMMELBLAU_A)}) ** 2"
+            f" + (x + y * y - {literal(S.HIMMELBLAU_B)}) ** 2"
         ]
     if name == "rastrigin":
-        a = _num(S.RASTRIGIN_A)
+        a = literal(S.RASTRIGIN_A)
         return [
-            f"    return {_num(2 * S.RASTRIGIN_A)} + torch.sum(params * params"
-            f" - {a} * torch.cos({_num(2 * math.pi)} * params))"
+            f"    return {literal(2 * S.RASTRIGIN_A)} + torch.sum(params * params"
+            f" - {a} * torch.cos({literal(2 * math.pi)} * params))"
         ]
     if name == "beale":
-        c1, c2, c3 = (_num(c) for c in S.BEALE_C)
+        c1, c2, c3 = (literal(c) for c in S.BEALE_C)
         return x_y + [
             f"    return (({c1} - x + x * y) ** 2 + ({c2} - x + x * y**2) ** 2"
             f" + ({c3} - x + x * y**3) ** 2)"
         ]
     if name == "six_hump_camel":
-        a, b, c, d = (_num(v) for v in (S.CAMEL_A, S.CAMEL_B, S.CAMEL_C, S.CAMEL_D))
+        a, b, c, d = (literal(v) for v in (S.CAMEL_A, S.CAMEL_B, S.CAMEL_C, S.CAMEL_D))
         return x_y + [
             f"    return ({a} - {b} * x**2 + x**4 / {c}) * x**2 + x * y + {d} * (y**2 - 1.0) * y**2"
         ]
@@ -135,7 +136,7 @@ def torch_expression(expr: Expr) -> str:
     """A formula's parsed tree as a torch expression in x and y (fully parenthesised)."""
     op = expr.op
     if op == "num":
-        return f"math.{expr.name}" if expr.name in CONSTANTS else _num(expr.value)
+        return f"math.{expr.name}" if expr.name in CONSTANTS else literal(expr.value)
     if op == "var":
         return expr.name
     args = [torch_expression(a) for a in expr.args]
@@ -150,7 +151,8 @@ def torch_expression(expr: Expr) -> str:
 # --------------------------------------------------------------------------- PyTorch
 
 
-def _optimizer_line(config: RunConfig) -> str:
+def optimizer_line(config: RunConfig, parameters: str = "[params]") -> str:
+    """The script's line constructing config's torch.optim optimizer over `parameters`."""
     optimizer = OPTIMIZERS[config.optimizer]
     if optimizer.torch_class is None:
         raise ValueError(f"no torch code for the optimizer {optimizer.name!r}: torch.optim has no such class")
@@ -161,7 +163,7 @@ def _optimizer_line(config: RunConfig) -> str:
         if value != optimizer.torch_default(spec):
             pairs.append((spec.name, value))
     pairs += optimizer.torch_args
-    return f"    optimizer = torch.optim.{optimizer.torch_class}([params], {_args(pairs)})"
+    return f"    optimizer = torch.optim.{optimizer.torch_class}({parameters}, {keyword_args(pairs)})"
 
 
 def _scheduler_pairs(config: RunConfig) -> list[tuple[str, Any]]:
@@ -192,10 +194,28 @@ def _scheduler_pairs(config: RunConfig) -> list[tuple[str, Any]]:
     return pairs
 
 
+def scheduler_lines(config: RunConfig) -> list[str]:
+    """The script's lines constructing config's lr_scheduler (none for a constant rate), with
+    a comment when it cycles the optimizer's momentum."""
+    scheduler_class = TORCH_SCHEDULERS[config.scheduler]
+    if not scheduler_class:
+        return []
+    pairs = _scheduler_pairs(config)
+    args = ", " + keyword_args(pairs) if pairs else ""
+    lines = [f"    scheduler = torch.optim.lr_scheduler.{scheduler_class}(optimizer{args})"]
+    if config.resolved_scheduler_params.get("cycle_momentum"):
+        what = "beta1 (betas[0])" if CYCLED_MOMENTUM[config.optimizer] == "betas" else "momentum"
+        lines.append(
+            f"    # cycle_momentum: the scheduler sets the optimizer's {what} before every "
+            "step, from max_momentum (lowest rate) to base_momentum (highest rate)"
+        )
+    return lines
+
+
 def _data_lines(problem: DataFit, config: RunConfig) -> list[str]:
     lines = [
-        f"x = torch.tensor([{', '.join(_num(v) for v in problem.x)}])",
-        f"y = torch.tensor([{', '.join(_num(v) for v in problem.y)}])",
+        f"x = torch.tensor([{', '.join(literal(v) for v in problem.x)}])",
+        f"y = torch.tensor([{', '.join(literal(v) for v in problem.y)}])",
     ]
     if config.normalization == "standard":
         lines.append("x = (x - x.mean()) / x.std(correction=0)  # standardized feature")
@@ -273,21 +293,10 @@ def torch_code(config: RunConfig, formula: str | None = None) -> str:
     else:
         lines += ['    """The trajectory: [x, y] at every iterate."""']
     lines += [
-        f"    params = torch.tensor([{_num(start[0])}, {_num(start[1])}], requires_grad=True)",
-        _optimizer_line(config),
+        f"    params = torch.tensor([{literal(start[0])}, {literal(start[1])}], requires_grad=True)",
+        optimizer_line(config),
     ]
-    if scheduler_class:
-        pairs = _scheduler_pairs(config)
-        args = ", " + _args(pairs) if pairs else ""
-        lines.append(
-            f"    scheduler = torch.optim.lr_scheduler.{scheduler_class}(optimizer{args})"
-        )
-        if config.resolved_scheduler_params.get("cycle_momentum"):
-            what = "beta1 (betas[0])" if CYCLED_MOMENTUM[config.optimizer] == "betas" else "momentum"
-            lines.append(
-                f"    # cycle_momentum: the scheduler sets the optimizer's {what} before every "
-                "step, from max_momentum (lowest rate) to base_momentum (highest rate)"
-            )
+    lines += scheduler_lines(config)
     lines += ["    trajectory = [params.tolist()]", f"    for step in range({steps}):"]
     if batch:
         lines += [
@@ -359,14 +368,16 @@ _KERAS_OPTIMIZER_NOTES: dict[str, list[str]] = {
 }
 
 
-def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
+def keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
+    """(comment lines on its differences from PyTorch's, the line making `optimizer`) for
+    config's optimizer in Keras 3 at the learning rate expression `rate`."""
     name = config.optimizer
     hyper = config.resolved_optimizer_params
     notes = list(_KERAS_OPTIMIZER_NOTES.get(name, []))
     args = [f"learning_rate={rate}"]
     decay = hyper.get("weight_decay", 0.0)
     if name in ("momentum", "nesterov"):
-        args.append(f"momentum={_num(hyper['momentum'])}")
+        args.append(f"momentum={literal(hyper['momentum'])}")
         if name == "nesterov":
             args.append("nesterov=True")
         if name == "momentum" and hyper["dampening"] != 0:
@@ -376,16 +387,16 @@ def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
         keras_class = "SGD"
     elif name == "adagrad":
         args += [
-            f"initial_accumulator_value={_num(hyper['initial_accumulator_value'])}",
-            f"epsilon={_num(hyper['eps'])}",
+            f"initial_accumulator_value={literal(hyper['initial_accumulator_value'])}",
+            f"epsilon={literal(hyper['eps'])}",
         ]
         if hyper["lr_decay"] != 0:
             notes.append(f"# No Keras equivalent: lr_decay={hyper['lr_decay']:g} (Keras Adagrad has none).")
         keras_class = "Adagrad"
     elif name == "rmsprop":
-        args += [f"rho={_num(hyper['alpha'])}", f"epsilon={_num(hyper['eps'])}"]
+        args += [f"rho={literal(hyper['alpha'])}", f"epsilon={literal(hyper['eps'])}"]
         if hyper["momentum"] != 0:
-            args.append(f"momentum={_num(hyper['momentum'])}")
+            args.append(f"momentum={literal(hyper['momentum'])}")
             notes.append(
                 "# Keras RMSprop's momentum accumulates lr * g / sqrt(v + eps), PyTorch's "
                 "g / (sqrt(v) + eps) times lr afterwards: different once the rate changes."
@@ -395,22 +406,22 @@ def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
         keras_class = "RMSprop"
     elif name in ("adam", "adamw"):
         beta1, beta2 = hyper["betas"]
-        args += [f"beta_1={_num(beta1)}", f"beta_2={_num(beta2)}", f"epsilon={_num(hyper['eps'])}"]
+        args += [f"beta_1={literal(beta1)}", f"beta_2={literal(beta2)}", f"epsilon={literal(hyper['eps'])}"]
         if hyper["amsgrad"]:
             args.append("amsgrad=True")
         keras_class = "Adam" if name == "adam" else "AdamW"
     elif OPTIMIZERS[name].keras_name and OPTIMIZERS[name].keras_args:  # read from its entry
         entry = OPTIMIZERS[name]
-        args += [f"{keras}={_num(hyper[torch])}" for torch, keras in entry.keras_args]
+        args += [f"{keras}={literal(hyper[torch])}" for torch, keras in entry.keras_args]
         notes.append(f"# Keras's {entry.keras_name} defaults differ from PyTorch's: set to PyTorch's values below.")
         keras_class = entry.keras_name.removeprefix("keras.optimizers.")
     else:  # an optimizer without a translation here: say so rather than guess
         notes.append(f"# No Keras equivalent: {OPTIMIZERS[name].title}. This script uses plain SGD.")
         return notes, f"optimizer = keras.optimizers.SGD({args[0]})"
     if name == "adamw":
-        args.append(f"weight_decay={_num(decay)}")
+        args.append(f"weight_decay={literal(decay)}")
     elif decay != 0:
-        args.append(f"weight_decay={_num(decay)}")
+        args.append(f"weight_decay={literal(decay)}")
         notes.append(
             "# Keras weight_decay is decoupled (p -= lr * wd * p after the step); PyTorch's "
             f"{OPTIMIZERS[name].torch_class} adds wd * p to the gradient (L2): different numbers."
@@ -418,10 +429,10 @@ def _keras_optimizer(config: RunConfig, rate: str) -> tuple[list[str], str]:
     return notes, f"optimizer = keras.optimizers.{keras_class}({', '.join(args)})"
 
 
-def _keras_schedule(config: RunConfig) -> tuple[list[str], str]:
+def keras_schedule(config: RunConfig) -> tuple[list[str], str]:
     """(lines defining the rate, the expression passed as learning_rate)."""
     name = config.scheduler
-    lr = _num(config.lr)
+    lr = literal(config.lr)
     p = config.resolved_scheduler_params
     schedules = "keras.optimizers.schedules"
     if name in ("constant", "plateau"):
@@ -429,12 +440,12 @@ def _keras_schedule(config: RunConfig) -> tuple[list[str], str]:
     if name == "step":
         return [
             f"schedule = {schedules}.ExponentialDecay(initial_learning_rate={lr}, "
-            f"decay_steps={p['step_size']}, decay_rate={_num(p['gamma'])}, staircase=True)"
+            f"decay_steps={p['step_size']}, decay_rate={literal(p['gamma'])}, staircase=True)"
         ], "schedule"
     if name == "exponential":
         return [
             f"schedule = {schedules}.ExponentialDecay(initial_learning_rate={lr}, "
-            f"decay_steps=1, decay_rate={_num(p['gamma'])})"
+            f"decay_steps=1, decay_rate={literal(p['gamma'])})"
         ], "schedule"
     if name == "cosine":
         lines = []
@@ -445,24 +456,24 @@ def _keras_schedule(config: RunConfig) -> tuple[list[str], str]:
             )
         lines.append(
             f"schedule = {schedules}.CosineDecay(initial_learning_rate={lr}, "
-            f"decay_steps={p['T_max']}, alpha={_num(p['eta_min'] / config.lr)})"
+            f"decay_steps={p['T_max']}, alpha={literal(p['eta_min'] / config.lr)})"
         )
         return lines, "schedule"
     if name == "cosine_restarts":
         return [
             f"schedule = {schedules}.CosineDecayRestarts(initial_learning_rate={lr}, "
-            f"first_decay_steps={p['T_0']}, t_mul={_num(p['T_mult'])}, m_mul=1.0, "
-            f"alpha={_num(p['eta_min'] / config.lr)})"
+            f"first_decay_steps={p['T_0']}, t_mul={literal(p['T_mult'])}, m_mul=1.0, "
+            f"alpha={literal(p['eta_min'] / config.lr)})"
         ], "schedule"
     fixed = p["base_lr"] if name == "cyclic" else p["max_lr"] / p["div_factor"]
-    return [f"# No Keras equivalent: {_NO_KERAS[name]}"], _num(fixed)
+    return [f"# No Keras equivalent: {_NO_KERAS[name]}"], literal(fixed)
 
 
 def keras_code(config: RunConfig, formula: str | None = None) -> str:
     """The Keras 3 (TensorFlow backend) version of config's run, with its differences noted."""
     torch_text = torch_code(config, formula)
-    schedule_lines, rate = _keras_schedule(config)
-    notes, optimizer = _keras_optimizer(config, rate)
+    schedule_lines, rate = keras_schedule(config)
+    notes, optimizer = keras_optimizer(config, rate)
     start = config.resolved_start
     lines = [
         f'"""Descent Lab run in Keras 3 (TensorFlow backend): {config.optimizer}, lr {config.lr:g}, '
@@ -477,24 +488,14 @@ def keras_code(config: RunConfig, formula: str | None = None) -> str:
     lines += loss
     lines += ["", *schedule_lines, *notes, optimizer]
     if config.scheduler == "plateau":
-        p = config.resolved_scheduler_params
-        if p["threshold_mode"] == "rel":
-            lines.append(
-                "# Keras min_delta is absolute (loss < best - min_delta); PyTorch's default "
-                f"threshold_mode='rel' asks for loss < best * (1 - {p['threshold']:g})."
-            )
+        lines += keras_plateau_lines(config)
         lines += [
-            "# Keras cuts once `patience` epochs pass without improvement, PyTorch after more "
-            f"than `patience`: patience={p['patience'] + 1} here is PyTorch's {p['patience']}.",
-            f"plateau = keras.callbacks.ReduceLROnPlateau(monitor=\"loss\", factor={_num(p['factor'])}, "
-            f"patience={p['patience'] + 1}, min_delta={_num(p['threshold'])}, "
-            f"cooldown={p['cooldown']}, min_lr={_num(p['min_lr'])})",
             "plateau.set_model(type(\"Holder\", (), {\"optimizer\": optimizer})())  # a callback outside fit()",
             "plateau.on_train_begin()",
         ]
     lines += [
         "",
-        f"params = keras.Variable([{_num(start[0])}, {_num(start[1])}], dtype=\"float64\")",
+        f"params = keras.Variable([{literal(start[0])}, {literal(start[1])}], dtype=\"float64\")",
         "trajectory = [params.numpy().tolist()]",
         f"for step in range({config.steps}):",
     ]
@@ -513,6 +514,25 @@ def keras_code(config: RunConfig, formula: str | None = None) -> str:
         lines.append("    plateau.on_epoch_end(step, {\"loss\": float(loss_fn(params))})")
     lines += ["    trajectory.append(params.numpy().tolist())", "print(trajectory[-1])", ""]
     return "\n".join(lines)
+
+
+def keras_plateau_lines(config: RunConfig) -> list[str]:
+    """The Keras script's ReduceLROnPlateau callback `plateau` for config's plateau schedule,
+    after its notes on the differences from PyTorch's."""
+    p = config.resolved_scheduler_params
+    lines = []
+    if p["threshold_mode"] == "rel":
+        lines.append(
+            "# Keras min_delta is absolute (loss < best - min_delta); PyTorch's default "
+            f"threshold_mode='rel' asks for loss < best * (1 - {p['threshold']:g})."
+        )
+    return lines + [
+        "# Keras cuts once `patience` epochs pass without improvement, PyTorch after more "
+        f"than `patience`: patience={p['patience'] + 1} here is PyTorch's {p['patience']}.",
+        f"plateau = keras.callbacks.ReduceLROnPlateau(monitor=\"loss\", factor={literal(p['factor'])}, "
+        f"patience={p['patience'] + 1}, min_delta={literal(p['threshold'])}, "
+        f"cooldown={p['cooldown']}, min_lr={literal(p['min_lr'])})",
+    ]
 
 
 def _loss_for_tensorflow(torch_text: str) -> list[str]:

@@ -95,6 +95,10 @@ def test_in_the_browser_one_click_shows_what_the_map_hides_and_the_finder_draws(
     assert driver.execute_script(hint) is False and "Antognini" in dash_duo.find_element("#third-view-hint").text
     box = driver.execute_script("var b = document.querySelector('#third-graph').getBoundingClientRect(), c = document.querySelector('.third-box').getBoundingClientRect(), s = document.querySelector('#third-view-box').getBoundingClientRect(), l = document.querySelector('#loss-graph').getBoundingClientRect(); return [b.bottom, b.height, c.height, s.height, s.width, l.height];")
     assert box[0] <= 720 and box[1] >= 100  # on a 1280x720 screen, the graph keeps most of its cell
+    # the losses' own height in px once Plotly has fitted the graph to its grown cell (two
+    # stacked panels in the old, smaller cell left them 25 px)
+    losses_px = "return document.querySelector('#third-graph .js-plotly-plot')._fullLayout.yaxis._length;"
+    wait_until(lambda: driver.execute_script(losses_px) >= 65, message="the honesty graph's losses at least 65 px tall")
     dash_duo.find_element("#lower-view input[value='finder']").click()
     star = "var gd = document.querySelector('#finder-graph .js-plotly-plot'); return gd && gd.data && gd.data.length && gd.data[gd.data.length - 1].marker.symbol;"
     wait_until(lambda: driver.execute_script(star) == "star", timeout=30, message="the network's finder")

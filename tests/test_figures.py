@@ -416,3 +416,21 @@ def test_log_curves_carry_a_few_decade_labels(lesson):
             assert decades / axis["dtick"] <= figures.curves.LOG_LABELS + 1
         else:
             assert decades < 2
+
+
+@pytest.mark.parametrize("x_axis", figures.curves.X_AXES)
+def test_the_networks_curves_share_the_surfaces_axes(x_axis):
+    """The lower row's graphs line up whichever page: a network loss curve over the same
+    values as a surface's loss curve has the same margins, x axis and log y axis (decades)."""
+    from app.figures.network import CurveSeries, network_curve_figure
+
+    _, view = view_of(RunConfig(surface="bowl", lr=0.1, steps=200))
+    surface = figures.curve_figure("loss", [view], x_axis=x_axis)["layout"]
+    # the surface's curve plots L - L* (here L* = 0, so L itself): the network plots L
+    series = CurveSeries("run", PALETTE[0], view.steps, np.asarray(view.loss, dtype=float), view.steps_per_epoch, view.batch_size, view.examples)
+    network = network_curve_figure("loss", [series], x_axis=x_axis)["layout"]
+    assert view.best == 0
+    assert network["margin"] == surface["margin"] and network["xaxis"] == surface["xaxis"]
+    assert network["yaxis"]["type"] == surface["yaxis"]["type"] == "log"
+    assert network["yaxis"].get("dtick") == surface["yaxis"].get("dtick")
+    assert network["xaxis"]["title"]["text"] == figures.curves.curve_x_title(x_axis, "en")

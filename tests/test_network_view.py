@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from app.figures.network import honesty_figure
 from app.figures.style import MAX_RUNS
+from app.i18n import t
 from app.network_view import MAX_FRAMES, network_views, wire_views
 from engine.limits import DIVERGENCE_FACTOR
 from engine.network.mlp import forward, loss_and_grad, sigmoid
@@ -115,6 +118,42 @@ def test_the_honesty_figure_sets_the_true_loss_beside_the_maps_loss_and_the_dist
     assert distance_trace["y"][-1] == pytest.approx(0.0, abs=1e-6)
     assert map_trace["y"][-1] == pytest.approx(true_trace["y"][-1], rel=1e-5)
     assert max(distance_trace["y"]) > 0.01  # a 337-weight path does not lie in a plane
+
+
+def test_the_honesty_figure_gives_both_losses_the_whole_plot_and_a_short_legend(moons):
+    """At 1280x720 the third graph is ~150 px: two stacked panels left the losses a 25 px strip.
+    The distance has its own axis over the same plot, and the legend inside it stays short."""
+    views, _ = moons
+    figure = views["honesty"]
+    layout = figure["layout"]
+    assert layout["yaxis"].get("domain", [0, 1]) == [0, 1] and layout["xaxis"].get("domain", [0, 1]) == [0, 1]
+    assert layout["yaxis2"]["overlaying"] == "y" and layout["yaxis2"]["side"] == "right"
+    assert [trace["yaxis"] for trace in figure["data"][:3]] == ["y", "y", "y2"]
+    # the plot keeps most of a 150 px graph
+    assert 150 - layout["margin"]["t"] - layout["margin"]["b"] >= 75
+    true_trace, map_trace, distance_trace = figure["data"][:3]
+    on_plane = SimpleNamespace(true_loss=np.array(true_trace["y"]), plane_loss=np.array(map_trace["y"]), distance=np.array(distance_trace["y"]))
+    for lang in ("en", "ko"):
+        shown = honesty_figure(np.array(true_trace["customdata"]), on_plane, "#D55E00", lang)["data"]
+        names = [trace["name"] for trace in shown[:3] if trace["showlegend"]]
+        assert len(names) == 2 and all(len(name) <= 18 for name in names), names
+        # the hover still gives the whole name
+        assert t("network_map_loss", lang) in shown[1]["hovertemplate"]
+
+
+def test_the_3d_landscapes_axis_titles_fit_a_small_scene(moons):
+    """The 3D scene is ~315x240 px at 1280x720, where "PC2: 2.0 %" ran into the height's title
+    and off the pane: one short word per floor axis, the one the map's title begins with."""
+    views, _ = moons
+    layout = views["surface3d"]["layout"]
+    scene, map_layout = layout["scene"], views["map"]["layout"]
+    for axis in ("xaxis", "yaxis"):
+        title = scene[axis]["title"]
+        assert len(title["text"]) <= 4 and map_layout[axis]["title"]["text"].startswith(title["text"])
+        assert title["font"]["size"] <= 13
+    assert len(scene["zaxis"]["title"]["text"]) <= len("log(1 + L − lowest)")
+    # along the top, the buttons covered the title
+    assert layout["modebar"]["orientation"] == "v"
 
 
 def _plane(run):
@@ -226,8 +265,10 @@ def test_random_directions_are_filter_normalized_and_named_so():
     assert layout["xaxis"]["title"]["text"] == "random direction 1 (filter-normalized)"
     assert layout["xaxis"]["range"] == [-1.0, 1.0] or layout["xaxis"]["range"][1] > 1.0
     assert views["directions"] == {"kind": "random", "explained": None}
-    korean = network_views([MOONS], directions="random", lang="ko")["map"]["layout"]["xaxis"]["title"]["text"]
-    assert "필터 정규화" in korean
+    korean = network_views([MOONS], directions="random", lang="ko")
+    assert "필터 정규화" in korean["map"]["layout"]["xaxis"]["title"]["text"]
+    # the 3D view's floor: a short symbol each, not the map's long name
+    assert [korean["surface3d"]["layout"]["scene"][a]["title"]["text"] for a in ("xaxis", "yaxis")] == ["d₁", "d₂"]
 
 
 # ----------------------------------------------------------------------------- presets

@@ -112,27 +112,36 @@ def curve_figure(kind: str, views: list[RunView], lang: str = "en", x_axis: str 
             }
         )
     layout = base_layout(title, lang)
-    layout.update(
-        margin={"l": 62, "r": 12, "t": 36, "b": 44},
-        xaxis={
+    layout.update(curve_axes(curves, log, y_title, x_axis, lang), showlegend=False)
+    return {"data": curves + points, "layout": layout}
+
+
+def curve_axes(curves: list[dict], log: bool, y_title: str, x_axis: str, lang: str, y_range: list | None = None) -> dict:
+    """The layout entries every curve shares (the surfaces' and the network's): its margin, the
+    x axis (X_AXES, titled by curve_x_title) and the y axis, log or linear, titled y_title (a
+    note such as the floor), with whole decades between labels on a log axis (decade_step of
+    the curves' y). y_range: a fixed linear range (the accuracy's 0 to 100 %)."""
+    step = decade_step(curves) if log else None
+    return {
+        "margin": {"l": 62, "r": 12, "t": 36, "b": 44},
+        "xaxis": {
             "title": {"text": curve_x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
             "rangemode": "tozero",
             "gridcolor": "#e4e7eb",
             "nticks": 6,
         },
-        yaxis={
+        "yaxis": {
             "title": {"text": y_title, "font": {"size": 12}},
             "type": "log" if log else "linear",
             "exponentformat": "power",
             # Whole decades, a few labels whatever the range: no crowd of 2s and 5s.
-            **({"dtick": decade_step(curves)} if log and decade_step(curves) else {}),
+            **({"dtick": step} if step else {}),
+            **({"range": y_range} if y_range is not None else {}),
             "gridcolor": "#e4e7eb",
             "rangemode": "normal" if log else "tozero",
             "nticks": 6,
         },
-        showlegend=False,
-    )
-    return {"data": curves + points, "layout": layout}
+    }
 
 
 # A curve is about 130 px tall on a 1280x720 screen: more labels than this, in powers of ten

@@ -12,7 +12,7 @@ the surfaces' figures:
 - curves: per slot, trace s the curve (customdata: steps), MAX_RUNS + s its current point;
   the loss adds REFERENCE_TRACE, the reference loss L_ref the outcome labels measure against.
 - honesty: trace 0 the true loss L(w_t), 1 the slice's loss at the projected point, 2 the
-  distance from the plane (lower panel), 3 empty; 4 to 6 their current points, 7 empty.
+  distance from the plane (its own axis, at the right), 3 empty; 4 to 6 their current points, 7 empty.
 - output: classification, trace 0 P(class 1) in percent over the raw input plane with the
   decision boundary (the 50 % line), 1 and 2 the data of class 0 and 1; regression, trace 0
   the data, 1 + s run slot s's fitted curve. One Plotly frame per kept step, named by its
@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.figures.curves import LOG_FLOOR, curve_x, curve_x_title, decade_step
+from app.figures.curves import LOG_FLOOR, curve_axes, curve_x, decade_step
 from app.figures.maps import MARKERS_UP_TO, MAX_POINTS_3D, height_scale, heights, surface_trace
 from app.figures.style import CONTOUR_LINES, MAP_COLOURS, MAX_RUNS, base_layout, empty_trace
 from app.figures.wire import compact, json_safe, round_to, typed_array
@@ -50,6 +50,13 @@ CLASS_COLOURS = ("#1f2933", "#ffffff")
 OUTPUT_COLOURS = [[0.0, "#0072B2"], [0.5, "#f7f7f7"], [1.0, "#D55E00"]]
 SLICE_LINE = "#52606d"
 DISTANCE_LINE = "#7b8794"
+# The 3D view's axis titles, in px, and how much further back its camera stands than the
+# surfaces' (maps.surface3d_figure): at 1280x720 the scene is ~315x250 px.
+SCENE_TITLE_PX = 13
+CAMERA_BACK = 1.2
+# The honesty figure's margins: of its ~145 px at 1280x720 most go to the plot (t: below the
+# curves' x-axis menu, which sits over the graph's top right).
+HONESTY_MARGIN = {"l": 56, "r": 46, "t": 36, "b": 34}
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,15 @@ def direction_titles(directions, lang: str = "en") -> tuple[str, str]:
             for k, share in enumerate(directions.explained)
         )
     return tuple(t("network_random_axis", lang, index=k + 1) for k in range(2))
+
+
+def direction_symbols(directions) -> tuple[str, str]:
+    """The plane's axes in a word each, for the 3D view: "PC1", "PC2" or "d₁", "d₂". A small
+    3D scene places its titles in perspective, where the map's long titles run into each other
+    (the map beside it gives the share or the normalization)."""
+    if directions.kind == "pca":
+        return "PC1", "PC2"
+    return "d₁", "d₂"
 
 
 def _percent(share: float) -> str:
@@ -241,16 +257,20 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
         # lifted a little so the path stays visible on the surface
         path_z = None if path is None else np.minimum(lifted[slot], cap) + 0.01 * cap
         data.extend(_path_traces(path, three_d=True, z=path_z))
-    x_title, y_title = direction_titles(slice_.directions, lang)
+    x_title, y_title = direction_symbols(slice_.directions)
     z_title = t("network_loss_above_slice_min", lang) if scale == "linear" else f"log(1 + {t('network_loss_above_slice_min', lang)})"
     layout = base_layout(t("network_surface_title", lang), lang)
+    title_font = {"size": SCENE_TITLE_PX}
     layout.update(
         margin={"l": 0, "r": 0, "t": 36, "b": 0},
+        # upright, at the side: along the top it covered the title on a 1280x720 screen
+        modebar={"orientation": "v"},
         scene={
-            "xaxis": {"title": {"text": x_title}, "range": [float(slice_.alphas[0]), float(slice_.alphas[-1])], "nticks": 5, "tickfont": {"size": 11}},
-            "yaxis": {"title": {"text": y_title}, "range": [float(slice_.betas[0]), float(slice_.betas[-1])], "nticks": 5, "tickfont": {"size": 11}},
+            "xaxis": {"title": {"text": x_title, "font": title_font}, "range": [float(slice_.alphas[0]), float(slice_.alphas[-1])], "nticks": 5, "tickfont": {"size": 11}},
+            "yaxis": {"title": {"text": y_title, "font": title_font}, "range": [float(slice_.betas[0]), float(slice_.betas[-1])], "nticks": 5, "tickfont": {"size": 11}},
             "zaxis": {"title": {"text": z_title, "font": {"size": 12}}, "range": [0, cap * 1.05], "nticks": 4, "tickfont": {"size": 10}},
-            "camera": {"eye": {"x": -1.25, "y": -1.35, "z": 0.95}},
+            # a step further back than the surfaces' 3D view: the titles stay inside a small pane
+            "camera": {"eye": {"x": -1.25 * CAMERA_BACK, "y": -1.35 * CAMERA_BACK, "z": 0.95 * CAMERA_BACK}},
             "domain": {"x": [0, 1], "y": [0, 1]},
             "aspectmode": "manual",
             # the window is square: equal floor sides keep it to scale
@@ -367,25 +387,8 @@ def network_curve_figure(
             }
         )
     layout = base_layout(t(title, lang), lang)
-    step = decade_step(curves) if log else None
     layout.update(
-        margin={"l": 62, "r": 12, "t": 36, "b": 44},
-        xaxis={
-            "title": {"text": curve_x_title(x_axis, lang), "font": {"size": 12 if x_axis == "time" else 15}},
-            "rangemode": "tozero",
-            "gridcolor": "#e4e7eb",
-            "nticks": 6,
-        },
-        yaxis={
-            "title": {"text": note, "font": {"size": 12}},
-            "type": "log" if log else "linear",
-            "exponentformat": "power",
-            **({"dtick": step} if step else {}),
-            **({"range": [0, 101]} if kind == "accuracy" else {}),
-            "gridcolor": "#e4e7eb",
-            "rangemode": "normal" if log else "tozero",
-            "nticks": 6,
-        },
+        curve_axes(curves, log, note, x_axis, lang, y_range=[0, 101] if kind == "accuracy" else None),
         showlegend=False,
         meta={**layout["meta"], "kind": f"network_{kind}"},
     )
@@ -394,19 +397,23 @@ def network_curve_figure(
 
 def honesty_figure(steps: np.ndarray, on_plane, colour: str, lang: str = "en") -> dict:
     """What the map hides, along the current run's path (on_plane: an engine PathOnPlane at
-    those steps): above, the true loss L(w_t) and the slice's loss at the projected point
-    L(c + α_t d₁ + β_t d₂), log axis; below, the distance |r_t| of w_t from the plane."""
+    those steps): the true loss L(w_t) and the slice's loss at the projected point
+    L(c + α_t d₁ + β_t d₂) on a log axis, and on a second axis at the right the distance |r_t|
+    of w_t from the plane. One panel: the third graph is ~145 px tall on a 1280x720 screen,
+    where two stacked panels left the losses a 25 px strip."""
     steps = [int(s) for s in steps]
     true_loss = np.maximum(_finite_loss(on_plane.true_loss), LOG_FLOOR)
     map_loss = np.maximum(_finite_loss(on_plane.plane_loss), LOG_FLOOR)
     distance = np.nan_to_num(np.asarray(on_plane.distance, dtype=float))
+    # (values, hover word, legend word, line, axis): the legend's words are short, as it sits
+    # inside the plot; the hover gives the whole name
     lines = [
-        (true_loss, "network_true_loss", {"color": colour, "width": 2.5}, "y"),
-        (map_loss, "network_map_loss", {"color": SLICE_LINE, "width": 2, "dash": "dash"}, "y"),
-        (distance, "network_plane_distance", {"color": DISTANCE_LINE, "width": 2}, "y2"),
+        (true_loss, "network_true_loss", "network_true_loss", {"color": colour, "width": 2.5}, "y"),
+        (map_loss, "network_map_loss", "network_map_loss_key", {"color": SLICE_LINE, "width": 2, "dash": "dash"}, "y"),
+        (distance, "network_plane_distance", "network_plane_distance", {"color": DISTANCE_LINE, "width": 2, "dash": "dot"}, "y2"),
     ]
     curves, points = [], []
-    for values, key, line, y_axis in lines:
+    for values, key, legend_key, line, y_axis in lines:
         name = t(key, lang)
         curves.append(
             {
@@ -416,7 +423,7 @@ def honesty_figure(steps: np.ndarray, on_plane, colour: str, lang: str = "en") -
                 "customdata": steps,
                 "mode": "lines",
                 "line": line,
-                "name": name,
+                "name": t(legend_key, lang),
                 "yaxis": y_axis,
                 "showlegend": y_axis == "y",
                 "hovertemplate": f"step %{{customdata}}: %{{y:.4g}}<extra>{name}</extra>",
@@ -439,24 +446,29 @@ def honesty_figure(steps: np.ndarray, on_plane, colour: str, lang: str = "en") -
     layout = base_layout(t("network_honesty_title", lang), lang)
     decades = decade_step(curves[:2])
     layout.update(
-        margin={"l": 62, "r": 12, "t": 36, "b": 44},
-        xaxis={"title": {"text": t("iteration", lang)}, "rangemode": "tozero", "gridcolor": "#e4e7eb", "nticks": 6, "anchor": "y2"},
+        margin=HONESTY_MARGIN,
+        xaxis={"title": {"text": t("iteration", lang), "font": {"size": 12}, "standoff": 2}, "rangemode": "tozero", "gridcolor": "#e4e7eb", "nticks": 6, "tickfont": {"size": 12}},
         yaxis={
-            "title": {"text": t("loss", lang), "font": {"size": 12}},
+            "title": {"text": t("loss", lang), "font": {"size": 12}, "standoff": 2},
             "type": "log",
             "exponentformat": "power",
             **({"dtick": decades} if decades else {}),
-            "domain": [0.4, 1.0],
             "gridcolor": "#e4e7eb",
+            "tickfont": {"size": 12},
         },
+        # the distance's own scale, in its colour, over the same plot
         yaxis2={
-            "title": {"text": t("network_plane_distance_axis", lang), "font": {"size": 12}},
-            "domain": [0.0, 0.3],
+            "title": {"text": t("network_plane_distance_axis", lang), "font": {"size": 12, "color": DISTANCE_LINE}, "standoff": 2},
+            "overlaying": "y",
+            "side": "right",
+            "tickmode": "auto",  # its own round numbers, not the loss axis's grid ("sync")
             "rangemode": "tozero",
-            "gridcolor": "#e4e7eb",
+            "showgrid": False,
+            "zeroline": False,
             "nticks": 3,
+            "tickfont": {"size": 11, "color": DISTANCE_LINE},
         },
-        # inside the upper panel, so a short third graph (1280x720) keeps its plot
+        # inside the plot's top right, where a converging run's curves have fallen away
         legend={"orientation": "v", "y": 1.0, "x": 1.0, "xanchor": "right", "yanchor": "top", "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.7)"},
         showlegend=True,
         meta={**layout["meta"], "kind": "network_honesty"},
