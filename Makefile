@@ -42,10 +42,11 @@ lint: $(VENV)/.installed-test
 
 # The tests that need no browser run on every core (pytest-xdist); the browser tests (marked
 # "browser": every test using dash_duo, tests/conftest.py), which drive one Chromium each and
-# watch animations, run after them, one at a time.
+# spend much of their time waiting for animations, run after them, two at a time (each
+# worker serves from its own ports: tests/conftest.py).
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/python -m pytest -n auto -m "not browser" -W error::RuntimeWarning $(PYTEST_ARGS)
-	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m pytest --headless -m browser -W error::RuntimeWarning $(PYTEST_ARGS)
+	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m pytest --headless -m browser -n 2 -W error::RuntimeWarning $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test browser
 	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python -m benchmarks

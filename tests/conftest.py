@@ -1,7 +1,18 @@
 """Shared test setup: headless Chromium options for dash_duo, and the browser mark."""
 
+import os
+
 import pytest
+from dash.testing.application_runners import BaseDashRunner
 from selenium.webdriver.chrome.options import Options
+
+
+def pytest_configure(config):
+    # Under pytest-xdist each worker starts its dash_duo servers from its own block of ports:
+    # dash counts up from 58050 in every process, so two workers would collide.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        BaseDashRunner._next_port = 58050 + 500 * int(worker[2:])
 
 
 def pytest_collection_modifyitems(items):
