@@ -14,6 +14,7 @@ from app.downloads import html_download, trajectories_csv
 from app.explorers import clicked_rate, explore_outputs, map_cell_target
 from app.i18n import t
 from app.navigation import clicked_start, keep_view, navigation_target, pinned_after, with_view
+from app.network_links import navigation_target as network_target
 from app.network_page import (
     NETWORK,
     NETWORK_OUTPUTS,
@@ -21,7 +22,6 @@ from app.network_page import (
     normalization_choices,
     panel_outputs,
 )
-from app.network_page import navigation_target as network_target
 from app.panels import block_styles, upload_outputs
 from app.request import PageRequest, dicts, request_fields
 from app.security import debug_headers
@@ -57,6 +57,22 @@ def own_problem_of(surface, formula, x_range, y_range, table, upload_x, upload_y
     return surface, custom, upload, view_flags(flags)["lang"]
 
 
+IN_LAYOUT = "answered_in_layout"  # the mark of a callback body whose first answer the layout holds
+
+
+def answered_in_layout(app, *dependencies):
+    """app.callback for a callback Dash would call as the page loads: the layout holds that
+    first answer instead (app.factory.layout_answers), so it is prevent_initial_call and the
+    first picture waits for no request and no re-render."""
+    register = app.callback(*dependencies, prevent_initial_call=True)
+
+    def mark(body):
+        setattr(body, IN_LAYOUT, True)
+        return register(body)
+
+    return mark
+
+
 def register(app) -> None:
     @app.server.after_request
     def cache_header(response):
@@ -83,21 +99,24 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output({"type": "opt-param-block", "owner": ALL}, "style"),
         Input("optimizer", "value"),
     )
     def show_optimizer_params(optimizer):
         return block_styles(optimizer, OPTIMIZER_NAMES)
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output({"type": "sched-param-block", "owner": ALL}, "style"),
         Input("scheduler", "value"),
     )
     def show_scheduler_params(scheduler):
         return block_styles(scheduler, SCHEDULER_NAMES)
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("batch-size", "disabled"),
         Output("normalization", "options"),
         Output("data-only-reason", "children"),
@@ -116,7 +135,8 @@ def register(app) -> None:
         options = [{**o, "disabled": not is_data} for o in normalization_choices(surface, given, lang)] if given else no_update
         return not is_data, options, "" if is_data else t("only_data_fit", lang), not is_data
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("curves", "hidden"),
         Output("explore", "hidden"),
         Output("finder-graph", "figure"),
@@ -138,7 +158,8 @@ def register(app) -> None:
         # The "against" choice belongs to the stability map only; the Code view hides the curves too.
         return (outputs[0] or view == "code", *outputs[1:], {} if view == "map" else {"visibility": "hidden"})
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("code-view", "children"),
         Output("code-view", "hidden"),
         Input("lower-view", "value"),
@@ -163,8 +184,8 @@ def register(app) -> None:
         """The view under the player travels in the link (view=, second=). The main callback
         writes the address from the run alone, so this writes the view's keys when the switch
         changes, and the main callback carries them over from the last address (keep_view).
-        The network's address is its own (app.network_page)."""
-        return no_update if surface == NETWORK else with_view(search, view, second)
+        The network's address carries the view only: its map picks the second setting on the page."""
+        return with_view(search, view, None if surface == NETWORK else second)
 
     @app.callback(
         Output("lr", "value", allow_duplicate=True),
@@ -188,7 +209,8 @@ def register(app) -> None:
         """A cell of the stability map opens that rate and setting (a new link)."""
         return map_cell_target(click, current, pinned, second, flags)
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("formula-controls", "hidden"),
         Output("upload-controls", "hidden"),
         Input("surface", "value"),
@@ -196,7 +218,8 @@ def register(app) -> None:
     def own_surface_panels(surface):
         return surface != "custom", surface != "upload"
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("network-controls", "hidden"),
         Output("network-output-box", "hidden"),
         Output("start-box", "hidden"),
@@ -262,7 +285,8 @@ def register(app) -> None:
             return []
         return pinned_after(current, pinned)
 
-    @app.callback(
+    @answered_in_layout(
+        app,
         Output("lr-preview", "figure"),
         Input("scheduler", "value"),
         Input("lr", "value"),
@@ -327,8 +351,6 @@ def register(app) -> None:
     )
     def download_html(_clicks, search, current, pinned, table, upload_x, upload_y, flags):
         """The view on screen as one self-contained HTML file (the same as `python -m app.export`)."""
-        if isinstance(current, dict) and current.get("surface") == NETWORK:
-            return no_update  # app.export draws the 2-D surfaces only: not the network
         return html_download(search, current, pinned, {"table": table, "x": upload_x, "y": upload_y}, flags)
 
     @app.callback(

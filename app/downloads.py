@@ -1,4 +1,5 @@
-"""The downloads: the view on screen as one offline HTML file, and every run as CSV."""
+"""The downloads: the view on screen as one offline HTML file, and every run as CSV (a network
+view's too: its address names it whole, so both downloads read it from there)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ import numpy as np
 import pandas as pd
 from dash import no_update
 
-from app.links import split_formula
+from app.figures.network import kept_indices
+from app.figures.views import MAX_POINTS
+from app.links import decode, split_formula
+from app.network_runs import NETWORK
+from app.network_runs import run_labels as network_labels
+from app.network_view import landscape_plane
 from app.request import listed, text_of
 from app.runs import config_to_dict, own_problem, run_labels, stored_configs
 from app.viewstate import MAX_PINNED, view_flags
 from engine import budget, simulate_many
 from engine.catalog import DATA_SURFACES, has_data, problem_of
+from engine.network import train_many
+from engine.network.landscape import plane_loss, project
 
 # Text cells a spreadsheet would read as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,12 +59,15 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
     """Every run on screen, one row per step, as CSV text (via pandas).
 
     A formula's runs need the address that names it, uploaded data's the upload Store
-    ({"table", "x", "y"}). Text cells are spreadsheet-safe (spreadsheet_text); a value a run
-    cannot write as a number (it ran to infinity) is an empty cell.
+    ({"table", "x", "y"}), a network view's the address alone (network_csv). Text cells are
+    spreadsheet-safe (spreadsheet_text); a value a run cannot write as a number (it ran to
+    infinity) is an empty cell.
     """
     if not current or not isinstance(current, dict):
         return None
     surface, problems = current.get("surface"), None
+    if surface == NETWORK:
+        return network_csv(search)
     if surface in ("custom", "upload"):
         try:
             problems = {surface: own_problem(surface, formula_of(search), upload)}
@@ -84,6 +95,68 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
         frame["outcome"] = spreadsheet_text(trajectory.outcome)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def network_csv(search) -> str | None:
+    """The runs of the network view an address names, one row per run and iterate, as CSV text;
+    None when it names none.
+
+    Columns: run, label, dataset, step, epoch, lr and grad_norm (of the update from that
+    iterate; empty on the last), train_loss and accuracy (classification only) at the iterate,
+    and on the map's plane (app.network_view.landscape_plane) its coordinates alpha, beta, the
+    slice's loss there (slice_loss) and the distance from the plane (empty for a run on another
+    loss surface), then the outcome. A diverged run gets one more row, at the step it diverged
+    at, with its numbers empty. The slice's loss is computed at the steps the map draws (all
+    of them up to MAX_POINTS), so the CSV trains and evaluates no more than the view does.
+    """
+    state, _ = decode(text_of(search))
+    view = state.network
+    if view is None:
+        return None
+    runs = train_many(view.runs)
+    centre, plane, shares = landscape_plane(runs, view.directions, view.direction_seed)
+    labels = network_labels(list(view.runs))
+    classify = any(run.accuracy is not None for run in runs)
+    frames = []
+    for index, (run, label, shared) in enumerate(zip(runs, labels, shares, strict=True)):
+        k = run.steps_taken
+        rows = k + 1 + (run.diverged_at is not None)
+        columns = {
+            "step": np.arange(rows) if run.diverged_at is None else np.append(np.arange(k + 1), run.diverged_at),
+            "epoch": _padded(run.epoch, rows),
+            "lr": _padded(run.lr, rows),
+            "train_loss": _padded(run.loss, rows),
+            **({"accuracy": _padded([] if run.accuracy is None else run.accuracy, rows)} if classify else {}),
+            "grad_norm": _padded(run.grad_norm, rows),
+        }
+        alpha = beta = height = distance = np.array([])
+        if shared:
+            coords, off = project(run.weights.astype(float), centre, plane)
+            alpha, beta, distance = coords[:, 0], coords[:, 1], np.linalg.norm(off, axis=1)
+            keep = kept_indices(len(coords), MAX_POINTS)
+            # float32, as the map's slice (app.network_view): the same numbers it draws
+            height = np.full(len(coords), np.nan)
+            height[keep] = plane_loss(run.layout, run.config.activation, run.data, centre, plane, coords[keep], dtype=np.float32)
+        columns |= {"alpha": _padded(alpha, rows), "beta": _padded(beta, rows), "slice_loss": _padded(height, rows), "distance_from_plane": _padded(distance, rows)}
+        frame = pd.DataFrame(columns)
+        frame["epoch"] = frame["epoch"].astype("Int64")
+        frame.insert(0, "run", index + 1)
+        frame.insert(1, "label", spreadsheet_text(label))
+        frame.insert(2, "dataset", run.config.dataset)
+        frame["outcome"] = spreadsheet_text(run.outcome)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def _padded(values, rows: int) -> pd.array:
+    """values in the first cells of a column of rows, the rest empty; a number that is not
+    finite is empty too (a spreadsheet reads no inf)."""
+    out = np.full(rows, np.nan)
+    values = np.asarray(values, dtype=float)[:rows]
+    out[: len(values)] = values
+    column = pd.array(out, dtype="Float64")
+    column[~np.isfinite(out)] = pd.NA
+    return column
 
 
 def _surface_words(problem) -> str:

@@ -50,9 +50,9 @@ def serve_compressed(server: Flask, prefix: str) -> None:
 
     Dash's own `compress=True` would do the first part with gzip only; brotli makes plotly.min.js
     1.41 MB instead of gzip's 1.47 MB, in two thirds of the time. Dash already gives
-    fingerprinted bundles a year of max-age; the lazily loaded chunks (plotly.min.js,
-    async-*.js) have fixed URLs, so they keep their ETag and are revalidated (a 304) rather
-    than trusted across an upgrade.
+    fingerprinted bundles a year of max-age (plotly.min.js and FIRST_CHUNKS are page scripts,
+    so fingerprinted); the other lazily loaded chunks (async-*.js) have fixed URLs, so they
+    keep their ETag and are revalidated (a 304) rather than trusted across an upgrade.
     """
 
     bundles, assets, favicon = prefix + "_dash-component-suites/", prefix + "assets/", prefix + "_favicon.ico"
@@ -84,12 +84,13 @@ def serve_compressed(server: Flask, prefix: str) -> None:
 
 
 MAIN_OUTPUT = "..contour.figure..."  # how the main callback's key in app.callback_map starts
-SURFACE_LATER = "surface3d-later"  # the Store holding the 3D view's first figure (see first_answer)
 
-# The 3D view's first figure, drawn once the map has drawn and the browser has shown it: in
-# software WebGL the surface takes ~0.5 s to draw, and drawn with the others in one task it
-# held back the first picture of the map and the curves.
-SURFACE_AFTER_MAP = """
+# The graphs whose first figure waits in a Store (graph id -> Store id) and is drawn once the
+# map has drawn and the browser has shown it (AFTER_MAP). In software WebGL the 3D surface
+# takes ~0.5 s to draw; the rate preview, first in page order, drew before the map (~50 ms).
+# Drawn with the others in one task, they held back the first picture of the map.
+LATER = {"surface3d": "surface3d-later", "lr-preview": "lr-preview-later"}
+AFTER_MAP = """
 function (figure) {
   if (!figure) return window.dash_clientside.no_update;
   return new Promise(function (resolve) {
@@ -104,6 +105,9 @@ function (figure) {
   });
 }
 """
+
+FIRST_CHUNKS = ("async-graph", "async-dropdown", "async-slider", "async-upload")  # dcc's, see create_app
+PRELOADED = ("_dash-layout", "_dash-dependencies")  # the renderer's first two requests
 
 FIRST_SEARCH = "first-search"  # the Store holding the address the main callback wrote on load
 
@@ -157,8 +161,8 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
     The request is read from the page's controls exactly as the renderer would send it, and
     answered through the memo (a class opening the same lesson is answered once). Every
     output the callback sets goes into its component's prop, except the 3D view's figure,
-    which waits in a Store for the map to be drawn first (SURFACE_AFTER_MAP), and the
-    address, which a Store hands to dcc.Location once it is mounted (ADDRESS).
+    which waits in a Store for the map to be drawn first (LATER), and the address, which a
+    Store hands to dcc.Location once it is mounted (ADDRESS).
     """
     spec = main_callback(app)
     components = _ids(tree)
@@ -175,12 +179,47 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
             value = keep_view(value, search)
         if value is no_update:
             continue
-        if (component, prop) == ("surface3d", "figure"):
-            by_id[SURFACE_LATER].data = value
-        elif (component, prop) == ("url", "search"):
+        if (component, prop) == ("url", "search"):
             by_id[FIRST_SEARCH].data = value
         else:
-            setattr(by_id[component], prop, value)
+            _put(by_id, component, prop, value)
+
+
+def _put(by_id: dict, component: str, prop: str, value) -> None:
+    """A first answer's value into its prop, or a later graph's figure into its Store (LATER)."""
+    if prop == "figure" and component in LATER:
+        by_id[LATER[component]].data = value
+    else:
+        setattr(by_id[component], prop, value)
+
+
+def layout_answers(app: dash.Dash, tree: list) -> None:
+    """Put into the page the first answer of every callback marked callbacks.answered_in_layout
+    (the panels, the lower view, the rate preview...): Dash would call each as the page loads,
+    and each answer re-rendered the page before the graphs' first draw.
+
+    Called after first_answer, in the order the callbacks were registered: a callback reads
+    the props as the page holds them then (the run the main answer stored, for one), as it
+    would have read them on load. An ALL output's values go to its components in page order,
+    the order of the list Dash would send.
+    """
+    components = _ids(tree)
+    by_id = {c.id: c for c in components if isinstance(c.id, str)}
+    for spec in app.callback_map.values():
+        body = getattr(spec.get("callback"), "__wrapped__", None)
+        if not getattr(body, callbacks.IN_LAYOUT, False):
+            continue
+        outputs = spec["output"] if isinstance(spec["output"], list | tuple) else [spec["output"]]
+        answer = body(*(_value(components, s) for s in (*spec["inputs"], *spec["state"])))
+        answers = answer if len(outputs) > 1 else [answer]
+        for output, value in zip(outputs, answers, strict=True):
+            targets = [c for c in components if _matches(c.id, output.to_dict()["id"])]
+            values = value if isinstance(output.component_id, dict) else [value]
+            for component, item in zip(targets, values, strict=True):
+                if item is not no_update and isinstance(component.id, str):
+                    _put(by_id, component.id, output.component_property, item)
+                elif item is not no_update:
+                    setattr(component, output.component_property, item)
 
 
 def create_app() -> dash.Dash:
@@ -199,6 +238,11 @@ def create_app() -> dash.Dash:
     # URL names its version, so a second visit does not even revalidate it. dcc.Graph uses
     # window.Plotly when it exists.
     app.scripts.append_script({"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"})
+    # The lazy chunks of the components the first page draws, for the same reason: fetched
+    # by the first render, they were revalidated (their URLs name no version) and the graphs
+    # waited for them; as page scripts they are installed before the renderer asks.
+    for chunk in FIRST_CHUNKS:
+        app.scripts.append_script({"relative_package_path": f"dcc/{chunk}.js", "namespace": "dash"})
 
     def layout():
         # The page is built from its URL: every setting, the lesson, the language, embed mode.
@@ -216,21 +260,28 @@ def create_app() -> dash.Dash:
             page(state, notices, custom=custom),
             dcc.Store(id="player-sync"),
             dcc.Store(id="player-speed-sync"),
-            dcc.Store(id=SURFACE_LATER),
+            *(dcc.Store(id=store) for store in LATER.values()),
             dcc.Store(id=FIRST_SEARCH),
         ]
         if app.callback_map:  # not while Dash checks the layout, before any callback exists
             first_answer(app, tree, search)
+            layout_answers(app, tree)
         return tree
 
     app.layout = layout
+    # The renderer asks for the layout and the callbacks only once its scripts have run (~0.5 s
+    # in): the page asks at once, and the renderer's fetch takes the preloaded answers.
+    prefix = app.config.requests_pathname_prefix
+    preloads = "".join(f'<link rel="preload" href="{prefix}{path}" as="fetch" crossorigin>' for path in PRELOADED)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preloads, 1)
     callbacks.register(app)
-    app.clientside_callback(
-        SURFACE_AFTER_MAP,
-        Output("surface3d", "figure", allow_duplicate=True),
-        Input(SURFACE_LATER, "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    for graph, store in LATER.items():
+        app.clientside_callback(
+            AFTER_MAP,
+            Output(graph, "figure", allow_duplicate=True),
+            Input(store, "data"),
+            prevent_initial_call="initial_duplicate",
+        )
     app.clientside_callback(
         ADDRESS,
         Output("url", "search", allow_duplicate=True),

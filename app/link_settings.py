@@ -23,6 +23,10 @@ from engine.params import ParamSpec, SettingError
 from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS
 
 MAX_VALUE_CHARS = 1000  # the longest value is a pin that differs in every setting
+# The pin grammar both link readers share (app.links, app.network_links): a pin holds at most
+# MAX_PIN_ENTRIES KEY:VALUE entries, and pin=none means "no pins" (not a lesson's).
+MAX_PIN_ENTRIES = 32
+NO_PINS = "none"
 MAX_REPAIRS = 8  # combination errors dropped one field at a time
 SHOWN_VALUE_CHARS = 40  # a notice quotes at most this much of a value
 

@@ -85,20 +85,23 @@ app.link_settings reads and writes each run's settings; app.viewstate is the sta
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from app.i18n import LANGUAGES, korean_allowed
 from app.lessons import LESSONS
 from app.link_settings import (
+    MAX_PIN_ENTRIES,
     MAX_VALUE_CHARS,
+    NO_PINS,
     PARAM_NAMES,
     differences,
     notice,
     one_of_text,
     read_run,
 )
-from app.network_page import decode_network, encode_network
+from app.network_links import decode_network, network_query
 from app.viewstate import (
     DEFAULT,
     FIELDS,
@@ -118,9 +121,6 @@ from engine.schedules import SCHEDULER_NAMES
 # ~1,650 characters; 4,000 leaves room and stays under gunicorn's 4,094-byte request line.
 MAX_QUERY_CHARS = 4000
 MAX_PAIRS = 48  # a full view uses at most ~30
-MAX_PIN_ENTRIES = 32
-
-NO_PINS = "none"
 PIN_SYNTAX = (
     "KEY:VALUE entries, each key once, joined by ';' (e.g. lr:0.3;momentum:0.9)",
     "KEY:VALUE 항목을 ';'로 이은 것, 키마다 한 번 (예: lr:0.3;momentum:0.9)",
@@ -136,8 +136,8 @@ _BY_LOWER = {key.lower(): key for key in _KNOWN_KEYS}
 
 def encode(state: ViewState) -> str:
     """The query string (without '?') that decode turns back into canonical_state(state)."""
-    if state.network is not None:  # the network view writes its own keys
-        return encode_network(state)
+    if state.network is not None:  # the network view has its own keys
+        return query_text(*network_query(state.network), state.lang, state.embed, view_pairs(state.lower_view, None))
     current = canonical(state.current)
     pinned = [canonical(p) for p in state.pinned]
     pairs: list[tuple[str, str]] = []
@@ -148,17 +148,27 @@ def encode(state: ViewState) -> str:
         base = canonical(lesson.current)
         base_pins = [canonical(run) for run in lesson.runs[:-1]]
     pairs += differences(base, current)
-    if state.preset in LESSONS and pinned == base_pins:
+    lesson_pins = base_pins if state.preset in LESSONS else None
+    # a pin is written as its differences from the current run
+    return query_text(pairs, pinned, lesson_pins, partial(differences, current), state.lang, state.embed, view_pairs(state.lower_view, state.second))
+
+
+def query_text(pairs, pinned, lesson_pins, entries, lang: str, embed: bool, tail=()) -> str:
+    """The query of a view, 2-D or network: its own pairs, then one pin= per pinned run (entries(pin):
+    its KEY:VALUE pairs), lang, embed and tail, percent-quoted. lesson_pins: the lesson's pinned
+    runs (None without a lesson): pins equal to them are not written, and none is pin=none."""
+    pairs = list(pairs)
+    if lesson_pins is not None and pinned == lesson_pins:
         pass  # the lesson's own pins
-    elif not pinned and base_pins:
+    elif not pinned and lesson_pins:
         pairs.append(("pin", NO_PINS))
     else:
-        pairs += [("pin", ";".join(f"{k}:{v}" for k, v in differences(current, pin))) for pin in pinned]
-    if state.lang != "en":
-        pairs.append(("lang", state.lang))
-    if state.embed:
+        pairs += [("pin", ";".join(f"{k}:{v}" for k, v in entries(pin))) for pin in pinned]
+    if lang != "en":
+        pairs.append(("lang", lang))
+    if embed:
         pairs.append(("embed", "1"))
-    pairs += view_pairs(state.lower_view, state.second)
+    pairs += tail
     return "&".join(f"{quote(key, safe='.')}={quote(value, safe=',:;')}" for key, value in pairs)
 
 
@@ -167,9 +177,6 @@ def view_pairs(lower_view: str, second: str | None) -> list[tuple[str, str]]:
     if lower_view == LOWER_VIEWS[0]:
         return []
     return [("view", lower_view)] + ([("second", second)] if lower_view == "map" and second else [])
-
-
-# --------------------------------------------------------------------------- decode
 
 
 # --------------------------------------------------------------------------- decode

@@ -93,14 +93,7 @@ def network_views(
     runs = train_many(configs)
     current = runs[0]
     layout, activation, data = current.layout, current.config.activation, current.data
-    path = current.weights.astype(float)
-    centre_weights = _centre_weights(current, centre)
-    plane = (
-        pca_directions(path)
-        if directions == "pca"
-        else random_directions(layout, centre_weights, direction_seed)
-    )
-    shares = [_same_surface(current.config, run.config) for run in runs]
+    centre_weights, plane, shares = landscape_plane(runs, directions, direction_seed, centre)
 
     # Each run on the plane, thinned to what a screen shows (the current run's honesty figure too).
     kept = {i: kept_indices(len(run.weights), MAX_POINTS) for i, run in enumerate(runs) if shares[i]}
@@ -169,6 +162,20 @@ def network_views(
     views["frame_steps"] = frame_steps
     views["task"] = data.task
     return views
+
+
+def landscape_plane(runs, directions: str = "pca", direction_seed: int = 0, centre: str | int = "final"):
+    """The plane of the landscape, from the current run (runs[0]): (the centre weights, the two
+    directions, per run whether it shares the current run's loss surface and so lies on it).
+    app.downloads' CSV reads the same plane as the map."""
+    current = runs[0]
+    centre_weights = _centre_weights(current, centre)
+    plane = (
+        pca_directions(current.weights.astype(float))
+        if directions == "pca"
+        else random_directions(current.layout, centre_weights, direction_seed)
+    )
+    return centre_weights, plane, [_same_surface(current.config, run.config) for run in runs]
 
 
 def wire_views(views: dict) -> dict:

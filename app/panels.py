@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flask
 from dash import ctx, html, no_update
+from dash.exceptions import MissingCallbackContextException
 
 from app.request import listed
 from app.upload import UploadError, read_upload, table_to_store
@@ -14,12 +15,16 @@ def block_styles(chosen, names) -> list[dict]:
     """The style of each parameter block (one per optimizer or scheduler): only the chosen
     one's is shown.
 
-    In a request the blocks are the ones it names as outputs (Dash wants one style for
-    each, and a tampered request may name fewer or others); called directly, all of names.
+    In a callback the blocks are the ones its request names as outputs (Dash wants one
+    style for each, and a tampered request may name fewer or others); called directly (the
+    layout's first answer, app.factory.layout_answers), all of names.
     """
     owners = list(names)
     if flask.has_request_context():
-        owners = [_owner(block) for block in listed(ctx.outputs_list)]
+        try:
+            owners = [_owner(block) for block in listed(ctx.outputs_list)]
+        except (LookupError, MissingCallbackContextException):  # the layout's request: no callback
+            pass
     return [{} if owner == chosen else {"display": "none"} for owner in owners]
 
 

@@ -93,7 +93,7 @@ class PageRequest:
     sched_ids: Any = None
     flags: Any = None
     curve_x: Any = "iteration"
-    # the network page's own controls (app.network_page reads them; surface "network" only)
+    # the network page's own controls (app.network_runs reads them; surface "network" only)
     dataset: Any = None
     hidden: Any = None
     activation: Any = None

@@ -57,7 +57,7 @@ class ViewState:
     lang: str = "en"
     embed: bool = False
     preset: str | None = None  # the lesson key it came from, if any
-    # The network view (app.network_page.NetworkView), or None; current then holds its
+    # The network view (app.network_links.NetworkView), or None; current then holds its
     # shared settings (optimizer, rate, scheduler, steps, seed) for the page's controls.
     network: Any = None
     # The view under the player (LOWER_VIEWS), and the stability map's second setting (one

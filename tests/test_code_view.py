@@ -29,6 +29,8 @@ from app.viewstate import ViewState
 from engine import SURFACES, RunConfig
 from engine.code import keras_code, torch_code
 from engine.formula import custom_surface
+from engine.network import NetworkConfig
+from engine.network.code import network_keras_code, network_torch_code
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 
@@ -168,9 +170,71 @@ def test_a_stale_or_tampered_store_gives_a_short_note(registered, current):
     assert not copy_targets(tree)
 
 
-def test_the_network_surface_gets_its_note(registered):
-    tree = code_view(registered, config_to_dict(RunConfig()), surface="network")
-    assert texts(tree) == [t("code_network", "en")]
+# --------------------------------------------------------------------------- the network
+
+NETWORK_REQUEST = dict(
+    surface="network", dataset="circles", hidden="8,4", activation="relu", optimizer="rmsprop", lr=0.01,
+    scheduler="onecycle", batch_size=50, normalization="x100", steps=30, seed=2, opt_values=[], sched_values=[],
+    opt_ids=[], sched_ids=[], pinned=[], directions="pca", direction_seed=0,
+)  # fmt: skip
+
+
+def network_store(registered, lang="en", **changed) -> dict:
+    """The "current-config" Store the main callback writes for a network request."""
+    recompute, entry = registered["recompute"]
+    out = call(recompute, last_search="", last_config=None, **{**NETWORK_REQUEST, **changed, "flags": {**FLAGS, "lang": lang}})
+    slots = [f"{o.component_id}.{o.component_property}" for o in entry["output"]]
+    return out[slots.index("current-config.data")]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_network_request_gets_the_pytorch_and_keras_scripts_of_its_run(registered, lang):
+    current = network_store(registered, lang)
+    tree = code_view(registered, current, surface="network", lang=lang)
+    # The run the request describes, written out by hand.
+    config = NetworkConfig(dataset="circles", hidden=(8, 4), activation="relu", optimizer="rmsprop", lr=0.01,
+                           scheduler="onecycle", batch_size=50, normalization="x100", steps=30, seed=2)  # fmt: skip
+    assert by_id(tree, "code-torch").children == network_torch_code(config)
+    assert by_id(tree, "code-keras").children == network_keras_code(config)
+    assert "nn.Linear(2, 8), nn.ReLU()," in by_id(tree, "code-torch").children
+    assert copy_targets(tree) == ["code-torch", "code-keras"]
+    torch_about, keras_about = texts(tree)
+    assert torch_about == t("code_network_torch_note", lang)
+    assert keras_about == f"{t('code_no_keras', lang, name='OneCycleLR')} {t('code_keras_notes', lang)}"
+
+
+def test_a_network_run_with_a_keras_scheduler_has_no_missing_note(registered):
+    current = network_store(registered, scheduler="plateau", dataset="house_prices", batch_size="full")
+    tree = code_view(registered, current, surface="network")
+    assert "callbacks=[plateau]" in by_id(tree, "code-keras").children
+    assert "half_mse" in by_id(tree, "code-keras").children
+    assert texts(tree)[1] == t("code_keras_notes", "en")
+
+
+NETWORK_JUNK = [
+    None,
+    {},
+    "network",
+    config_to_dict(RunConfig()),  # a 2-D run left over from before the switch
+    {"surface": "network", "dataset": "iris"},
+    {"surface": "network", "hidden": "abc"},
+    {"surface": "network", "hidden": [99]},
+    {"surface": "network", "lr": "abc"},
+    {"surface": "network", "steps": 10**9},
+    {"surface": "network", "batch_size": 10**6},
+    {"surface": "network", "optimizer_params": [1, 2]},
+    {"surface": "network", "optimizer": "nope"},
+    {"surface": "network", "unknown_field": 1},
+    {"surface": "network", "scheduler": "cyclic", "scheduler_params": {"base_lr": 1.0, "max_lr": 0.1}},
+    {"surface": "network", "optimizer": "adagrad", "scheduler": "onecycle", "scheduler_params": {"cycle_momentum": True}},
+]
+
+
+@pytest.mark.parametrize("current", NETWORK_JUNK)
+def test_a_stale_or_tampered_network_store_gives_a_short_note(registered, current):
+    tree = code_view(registered, current, surface="network")
+    assert texts(tree) == [t("code_no_run", "en")]
+    assert not copy_targets(tree)
 
 
 @pytest.mark.parametrize("view", ["curves", "finder", "map", None, 7])
@@ -298,13 +362,25 @@ def test_the_switch_writes_the_view_into_the_address_and_keeps_the_rest(register
     assert call(view_address, "code", "momentum", "?lr=0.3&view=map&second=momentum", "bowl") == "?lr=0.3&view=code"
     assert call(view_address, "curves", None, "?lr=0.3&view=code", "bowl") == "?lr=0.3"
     assert call(view_address, "curves", None, "?lr=0.3", "bowl") is no_update  # already so
-    assert call(view_address, "map", None, "?lr=0.3", "network") is no_update  # the network writes its own
+    # The network's address carries its view too, never a second setting (its map picks it on the page).
+    assert call(view_address, "code", None, "?surface=network", "network") == "?surface=network&view=code"
+    assert call(view_address, "map", "momentum", "?surface=network", "network") == "?surface=network&view=map"
     for junk in ("nonsense", None, 3, ["map"]):
         assert call(view_address, junk, "momentum", "?lr=0.3", "bowl") is no_update
     assert call(view_address, "map", "x&y=1", "", "bowl") == "?view=map"  # only a name is written
     # A formula's address keeps its formula.
     formula = "?lr=0.05&surface=custom&formula=x%2A%2A2&x_range=-3%2C+3&y_range=-3%2C+3"
     assert with_view(formula, "map", None) == formula + "&view=map"
+
+
+def test_a_network_link_opens_its_view_and_writes_it_back():
+    for view in ("code", "finder", "map"):
+        state, notices = decode(f"surface=network&dataset=circles&view={view}")
+        assert notices == [] and state.network is not None and state.lower_view == view
+        assert encode(state).endswith(f"view={view}") and decode(encode(state))[0] == state
+    state, notices = decode("preset=network-descent&view=sideways")
+    assert state.lower_view == "curves" and [n.key for n in notices] == ["view"]
+    assert "view=" not in encode(state)
 
 
 def test_the_main_callback_keeps_the_view_when_the_run_changes(registered):
@@ -334,3 +410,19 @@ def test_a_lesson_link_opens_the_code_view_drawn_for_its_run(registered):
     assert notices == [] and opened == "code" and by_id(tree, "curves").hidden is True
     script = by_id(code_view(registered, config_to_dict(state.current)), "code-torch").children
     assert script == torch_code(state.current) and SURFACES["bowl"].title in script
+
+
+def test_the_code_view_of_a_network_link_in_a_browser_shows_its_scripts(dash_duo):
+    from browser_helpers import open_page, wait_until
+
+    query = "surface=network&dataset=xor&hidden=8&steps=50&optimizer=sgd&lr=0.1"
+    dash_duo.start_server(create_app())
+    open_page(dash_duo, query)
+    dash_duo.find_element("#lower-view input[value='code']").click()
+    expected = network_torch_code(NetworkConfig(dataset="xor", hidden=(8,), steps=50, optimizer="sgd", lr=0.1))
+    driver = dash_duo.driver
+    text = "return (document.getElementById(arguments[0]) || {}).textContent || '';"
+    wait_until(lambda: driver.execute_script(text, "code-torch") == expected, timeout=30, message="the network's PyTorch script")
+    assert "keras.Sequential([" in driver.execute_script(text, "code-keras")
+    assert dash_duo.find_element("#code-torch-copy").is_displayed()
+    assert dash_duo.get_logs() == []

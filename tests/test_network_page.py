@@ -18,8 +18,9 @@ from app.layout import lesson_options, page
 from app.lessons import NETWORK_LESSONS, lesson_text
 from app.links import decode, encode
 from app.navigation import navigation_target
-from app.network_page import NETWORK_OUTPUTS, decode_network, encode_network
-from app.network_page import navigation_target as network_target
+from app.network_links import decode_network
+from app.network_links import navigation_target as network_target
+from app.network_page import NETWORK_OUTPUTS
 from app.request import PageRequest
 from app.viewmodel import ERROR_SLOTS
 from engine import OUTCOMES
@@ -345,7 +346,7 @@ def test_a_two_d_link_is_not_a_network_link():
     notices = []
     assert decode_network([("surface", "bowl"), ("lr", "0.3")], notices, str) is None and notices == []
     assert decode("preset=overshooting")[0].network is None
-    assert encode_network(decode("surface=network")[0]).startswith("surface=network&dataset=moons")
+    assert encode(decode("surface=network")[0]).startswith("surface=network&dataset=moons")
 
 
 def test_a_network_lesson_or_a_language_opens_its_page():
