@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from app.i18n import korean_allowed
+from app.i18n import LANGUAGES, korean_allowed
 from app.viewstate import DEFAULT, FIELDS, VIEW_KEYS, Notice, canonical
 from engine import SURFACES, RunConfig, limits
 from engine.catalog import DATA_SURFACES
@@ -459,3 +459,23 @@ def _shown(text: str) -> str:
         c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text[: SHOWN_VALUE_CHARS + 1]
     )
     return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
+
+
+def page_flags(singles: dict[str, tuple[str, str]], notices: list[Notice]) -> tuple[str, bool]:
+    """The language and embed flag of a link, taken out of singles (key -> (key as written,
+    value)); a value that is neither gets a notice and the default (en, not embedded)."""
+    lang, embed = "en", False
+    if "lang" in singles:
+        written, value = singles.pop("lang")
+        if value.strip().lower() in LANGUAGES:
+            lang = value.strip().lower()
+        else:
+            notices.append(notice(written, value, one_of_text(LANGUAGES), ("en", "en")))
+    if "embed" in singles:
+        written, value = singles.pop("embed")
+        flag = value.strip().lower()
+        if flag in ("1", "true", "0", "false"):
+            embed = flag in ("1", "true")
+        else:
+            notices.append(notice(written, value, ("1 or 0", "1 또는 0"), ("0", "0")))
+    return lang, embed

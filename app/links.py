@@ -89,7 +89,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from app.i18n import LANGUAGES, korean_allowed
+from app.i18n import korean_allowed
 from app.lessons import LESSONS
 from app.link_settings import (
     MAX_PIN_ENTRIES,
@@ -99,6 +99,7 @@ from app.link_settings import (
     differences,
     notice,
     one_of_text,
+    page_flags,
     read_run,
 )
 from app.network_links import decode_network, network_query
@@ -213,21 +214,7 @@ def _decode(query: Any) -> tuple[ViewState, list[Notice]]:
             )
         singles[key] = (written, value)
 
-    lang = "en"
-    if "lang" in singles:
-        written, value = singles.pop("lang")
-        if value.strip().lower() in LANGUAGES:
-            lang = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LANGUAGES), ("en", "en")))
-    embed = False
-    if "embed" in singles:
-        written, value = singles.pop("embed")
-        flag = value.strip().lower()
-        if flag in ("1", "true", "0", "false"):
-            embed = flag in ("1", "true")
-        else:
-            notices.append(notice(written, value, ("1 or 0", "1 또는 0"), ("0", "0")))
+    lang, embed = page_flags(singles, notices)
 
     preset, base, base_pins = None, DEFAULT, ()
     if "preset" in singles:

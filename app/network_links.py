@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlencode
 
-from app.i18n import LANGUAGES
 from app.lessons import NETWORK_LESSONS
 from app.link_settings import (
     MAX_PIN_ENTRIES,
@@ -27,6 +26,7 @@ from app.link_settings import (
     differences,
     notice,
     one_of_text,
+    page_flags,
     read_run,
 )
 from app.network_runs import (
@@ -153,19 +153,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
         if key in singles:
             notices.append(notice(*singles[key], ("one value (the last one counts)", "값 하나 (마지막 값이 적용됨)")))
         singles[key] = (written, value)
-    lang, embed = "en", False
-    if "lang" in singles:
-        written, value = singles.pop("lang")
-        if value.strip().lower() in LANGUAGES:
-            lang = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LANGUAGES), ("en", "en")))
-    if "embed" in singles:
-        written, value = singles.pop("embed")
-        if value.strip().lower() in ("1", "true", "0", "false"):
-            embed = value.strip().lower() in ("1", "true")
-        else:
-            notices.append(notice(written, value, ("1 or 0", "1 또는 0"), ("0", "0")))
+    lang, embed = page_flags(singles, notices)
     preset, base, base_pins = None, DEFAULT_NETWORK, ()
     if "preset" in singles:
         written, value = singles.pop("preset")

@@ -61,15 +61,7 @@ def hidden_text(hidden) -> str:
 
 def config_to_dict(config: NetworkConfig) -> dict[str, Any]:
     """JSON-safe form of a network run, for the Stores (surface "network" marks it)."""
-    out: dict[str, Any] = {"surface": NETWORK}
-    for name in config.__dataclass_fields__:
-        value = getattr(config, name)
-        if name.endswith("_params"):
-            value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[name] = value
-    return out
+    return {"surface": NETWORK, **config.as_dict()}
 
 
 def config_from_dict(data) -> NetworkConfig:

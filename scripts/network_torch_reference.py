@@ -135,19 +135,6 @@ def execute(code: str, config: NetworkConfig) -> list[float]:
     return namespace["run"](weights, orders.tolist())
 
 
-def config_record(config: NetworkConfig) -> dict:
-    """config as JSON data (NetworkConfig(**record) reads it back, tuples as lists)."""
-    record = {}
-    for name in config.__dataclass_fields__:
-        value = getattr(config, name)
-        if name.endswith("_params"):
-            value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        record[name] = value
-    return record
-
-
 def main() -> None:
     import torch
 
@@ -157,7 +144,7 @@ def main() -> None:
         losses = execute(code, config)
         records.append({
             "name": name,
-            "config": config_record(config),
+            "config": config.as_dict(),
             "code_sha256": hashlib.sha256(code.encode()).hexdigest(),
             "loss": [v if math.isfinite(v) else None for v in losses],
         })  # fmt: skip

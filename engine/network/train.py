@@ -148,6 +148,19 @@ class NetworkConfig:
     def __hash__(self) -> int:
         return hash(tuple(hashable(getattr(self, name)) for name in self.__dataclass_fields__))
 
+    def as_dict(self) -> dict[str, Any]:
+        """The config as plain JSON data, tuples as lists: NetworkConfig(**as_dict()) reads it
+        back (Stores, records of runs)."""
+        record: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name.endswith("_params"):
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            record[name] = value
+        return record
+
 
 @dataclass(frozen=True, eq=False)
 class NetworkRun:
