@@ -479,3 +479,20 @@ def page_flags(singles: dict[str, tuple[str, str]], notices: list[Notice]) -> tu
         else:
             notices.append(notice(written, value, ("1 or 0", "1 또는 0"), ("0", "0")))
     return lang, embed
+
+
+def singles_and_pins(pairs, spelled, notices: list[Notice]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """A link's (key, value) pairs as {key: (key as written, value)} and its pin= values in
+    order; spelled(key as written) gives the key's own spelling. A key given twice gets a
+    notice, and the last value counts."""
+    singles: dict[str, tuple[str, str]] = {}
+    pins: list[str] = []
+    for written, value in pairs:
+        key = spelled(written)
+        if key == "pin":
+            pins.append(value)
+            continue
+        if key in singles:
+            notices.append(notice(*singles[key], ("one value (the last one counts)", "값 하나 (마지막 값이 적용됨)")))
+        singles[key] = (written, value)
+    return singles, pins

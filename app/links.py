@@ -101,6 +101,7 @@ from app.link_settings import (
     one_of_text,
     page_flags,
     read_run,
+    singles_and_pins,
 )
 from app.network_links import decode_network, network_query
 from app.viewstate import (
@@ -198,22 +199,7 @@ def _decode(query: Any) -> tuple[ViewState, list[Notice]]:
     network = decode_network(pairs, notices, _known_key)  # surface=network or a network lesson
     if network is not None:
         return network, notices
-    singles: dict[str, tuple[str, str]] = {}  # key -> (key as written, value), last one wins
-    pins: list[str] = []
-    for written, value in pairs:
-        key = _known_key(written)
-        if key == "pin":
-            pins.append(value)
-            continue
-        if key in singles:
-            notices.append(
-                notice(
-                    *singles[key],
-                    ("one value (the last one counts)", "값 하나 (마지막 값이 적용됨)"),
-                )
-            )
-        singles[key] = (written, value)
-
+    singles, pins = singles_and_pins(pairs, _known_key, notices)
     lang, embed = page_flags(singles, notices)
 
     preset, base, base_pins = None, DEFAULT, ()

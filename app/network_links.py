@@ -28,6 +28,7 @@ from app.link_settings import (
     one_of_text,
     page_flags,
     read_run,
+    singles_and_pins,
 )
 from app.network_runs import (
     DEFAULT_NETWORK,
@@ -143,16 +144,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
     def spelled(written: str) -> str:
         return written.lower() if written.lower() in (*RUN_KEYS, *VIEW_KEYS) else known_key(written)
 
-    singles: dict[str, tuple[str, str]] = {}
-    pins: list[str] = []
-    for written, value in pairs:
-        key = spelled(written)
-        if key == "pin":
-            pins.append(value)
-            continue
-        if key in singles:
-            notices.append(notice(*singles[key], ("one value (the last one counts)", "값 하나 (마지막 값이 적용됨)")))
-        singles[key] = (written, value)
+    singles, pins = singles_and_pins(pairs, spelled, notices)
     lang, embed = page_flags(singles, notices)
     preset, base, base_pins = None, DEFAULT_NETWORK, ()
     if "preset" in singles:
