@@ -74,6 +74,11 @@ class Lesson:
         """The run the controls show; the others are pinned beside it."""
         return self.runs[-1]
 
+    @property
+    def pinned(self) -> tuple[RunConfig, ...]:
+        """The runs pinned beside the current one, in their order."""
+        return self.runs[:-1]
+
 
 def lesson_text(lesson: Lesson, lang: str) -> tuple[str, str]:
     """(title, explanation) in lang, falling back to English."""

@@ -148,7 +148,7 @@ def encode(state: ViewState) -> str:
         lesson = LESSONS[state.preset]
         pairs.append(("preset", state.preset))
         base = canonical(lesson.current)
-        base_pins = [canonical(run) for run in lesson.runs[:-1]]
+        base_pins = [canonical(run) for run in lesson.pinned]
     pairs += differences(base, current)
     lesson_pins = base_pins if state.preset in LESSONS else None
     # a pin is written as its differences from the current run
@@ -210,7 +210,7 @@ def _decode(query: Any) -> tuple[ViewState, list[Notice]]:
             lesson = LESSONS[preset]
             base, base_pins = (
                 canonical(lesson.current),
-                tuple(canonical(r) for r in lesson.runs[:-1]),
+                tuple(canonical(r) for r in lesson.pinned),
             )
         else:
             notices.append(_bad_preset(written, value))

@@ -121,7 +121,7 @@ def network_query(view: NetworkView) -> tuple[list[tuple[str, str]], list[Networ
     pairs: list[tuple[str, str]] = []
     if lesson is not None:
         pairs.append(("preset", view.preset))
-        base, base_pins = canonical_network(lesson.current), [canonical_network(r) for r in lesson.runs[:-1]]
+        base, base_pins = canonical_network(lesson.current), [canonical_network(r) for r in lesson.pinned]
         pairs += run_differences(base, current)
     else:
         base_pins = None
@@ -152,7 +152,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
         if value.strip().lower() in NETWORK_LESSONS:
             preset = value.strip().lower()
             lesson = NETWORK_LESSONS[preset]
-            base, base_pins = canonical_network(lesson.current), tuple(canonical_network(r) for r in lesson.runs[:-1])
+            base, base_pins = canonical_network(lesson.current), tuple(canonical_network(r) for r in lesson.pinned)
         else:
             keys = ", ".join(NETWORK_LESSONS)
             notices.append(notice(written, value, (f"a network lesson ({keys}) with surface=network", f"surface=network와 함께 신경망 강의 주제 ({keys})")))

@@ -239,7 +239,7 @@ def _preset_of(preset, configs) -> str | None:
     lesson = NETWORK_LESSONS.get(preset) if isinstance(preset, str) else None
     if lesson is None:
         return None
-    runs = (lesson.current, *lesson.runs[:-1])
+    runs = (lesson.current, *lesson.pinned)
     return preset if tuple(map(canonical_network, runs)) == tuple(map(canonical_network, configs)) else None
 
 
