@@ -182,15 +182,15 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
         if (component, prop) == ("url", "search"):
             by_id[FIRST_SEARCH].data = value
         else:
-            _put(by_id, component, prop, value)
+            _put(by_id, by_id[component], prop, value)
 
 
-def _put(by_id: dict, component: str, prop: str, value) -> None:
+def _put(by_id: dict, component, prop: str, value) -> None:
     """A first answer's value into its prop, or a later graph's figure into its Store (LATER)."""
-    if prop == "figure" and component in LATER:
-        by_id[LATER[component]].data = value
+    if prop == "figure" and isinstance(component.id, str) and component.id in LATER:
+        by_id[LATER[component.id]].data = value
     else:
-        setattr(by_id[component], prop, value)
+        setattr(component, prop, value)
 
 
 def layout_answers(app: dash.Dash, tree: list) -> None:
@@ -216,10 +216,8 @@ def layout_answers(app: dash.Dash, tree: list) -> None:
             targets = [c for c in components if _matches(c.id, output.to_dict()["id"])]
             values = value if isinstance(output.component_id, dict) else [value]
             for component, item in zip(targets, values, strict=True):
-                if item is not no_update and isinstance(component.id, str):
-                    _put(by_id, component.id, output.component_property, item)
-                elif item is not no_update:
-                    setattr(component, output.component_property, item)
+                if item is not no_update:
+                    _put(by_id, component, output.component_property, item)
 
 
 def create_app() -> dash.Dash:
