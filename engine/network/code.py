@@ -53,10 +53,6 @@ def architecture(config: NetworkConfig) -> str:
     return "-".join(str(size) for size in sizes) + f" {config.activation}"
 
 
-def _steps_per_epoch(config: NetworkConfig) -> int:
-    return 1 if config.full_batch else -(-config.data.n // config.batch_size)
-
-
 # --------------------------------------------------------------------------- the data
 
 
@@ -183,7 +179,7 @@ def network_torch_code(config: NetworkConfig) -> str:
         raise ValueError(f"no torch code for the optimizer {config.optimizer!r}: torch.optim has no such class")
     data = config.data
     n, steps = data.n, config.steps
-    per_epoch = _steps_per_epoch(config)
+    per_epoch = config.steps_per_epoch
     batch = n if config.full_batch else config.batch_size
     every = max(1, steps // PRINTS_PER_RUN)
     lines = [
@@ -285,7 +281,7 @@ def network_keras_code(config: NetworkConfig) -> str:
     """The Keras 3 version of config's run, with its differences from PyTorch's noted."""
     data = config.data
     classify = data.task == "classification"
-    per_epoch = _steps_per_epoch(config)
+    per_epoch = config.steps_per_epoch
     batch = data.n if config.full_batch else config.batch_size
     epochs = -(-config.steps // per_epoch)
     sizes = config.layout.sizes

@@ -145,6 +145,11 @@ class NetworkConfig:
     def full_batch(self) -> bool:
         return self.batch_size is None or self.batch_size >= self.data.n
 
+    @property
+    def steps_per_epoch(self) -> int:
+        """Updates per pass over the data: ceil(n / batch), the last batch the shorter."""
+        return 1 if self.full_batch else -(-self.data.n // self.batch_size)
+
     def __hash__(self) -> int:
         return hash(tuple(hashable(getattr(self, name)) for name in self.__dataclass_fields__))
 
@@ -293,8 +298,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
     if first.full_batch:
         batch, per_epoch = n, 1
     else:
-        batch = first.batch_size
-        per_epoch = -(-n // batch)
+        batch, per_epoch = first.batch_size, first.steps_per_epoch
         epochs = -(-steps // per_epoch)
         seeds = [c.seed for c in configs]
         if len(set(seeds)) == 1:
