@@ -14,9 +14,9 @@ from app.network_runs import NETWORK
 from app.network_runs import run_labels as network_labels
 from app.network_view import landscape_plane
 from app.request import listed, text_of
-from app.runs import config_to_dict, own_problem, run_labels, stored_configs
+from app.runs import config_to_dict, own_problem, run_labels, simulated, stored_configs
 from app.viewstate import MAX_PINNED, view_flags
-from engine import budget, simulate_many
+from engine import budget
 from engine.catalog import DATA_SURFACES, has_data, problem_of
 from engine.network import train_many
 from engine.network.landscape import plane_loss, project
@@ -85,7 +85,7 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
         return None
     labels = run_labels([config_to_dict(c) for c in configs])
     frames = []
-    for index, (trajectory, label) in enumerate(zip(simulate_many(configs), labels, strict=True)):
+    for index, (trajectory, label) in enumerate(zip(simulated(configs), labels, strict=True)):
         frame = trajectory.to_frame()
         numbers = frame.columns[1:]
         frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))

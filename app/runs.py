@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
+from app.figures.style import MAX_RUNS
 from app.request import listed
 from app.upload import UploadError, data_fit_from
-from engine import SURFACES, RunConfig, limits
+from engine import SURFACES, RunConfig, Trajectory, limits, simulate_many
 from engine.catalog import has_data
 from engine.formula import custom_surface
 from engine.optimizers import OPTIMIZER_PARAMS
 from engine.params import SettingError
 from engine.schedules import SCHEDULER_PARAMS, learning_rates
+
+# Runs kept after a view: the CSV download that follows it, or the next change with the same
+# pins, reads them instead of running them again. Two views' worth, each within engine.budget.
+RECENT_RUNS = 2 * MAX_RUNS
+_recent: OrderedDict[RunConfig, Trajectory] = OrderedDict()
+_recent_lock = threading.Lock()  # the dev server answers on threads
+
+
+def simulated(configs: Sequence[RunConfig]) -> list[Trajectory]:
+    """engine.simulate_many, reading the runs simulated lately (the same config, the same
+    trajectory: the engine is deterministic and a run does not depend on the others beside it)."""
+    with _recent_lock:
+        found = {c: _recent[c] for c in configs if c in _recent}
+        for config in found:
+            _recent.move_to_end(config)
+    missing = list(dict.fromkeys(c for c in configs if c not in found))
+    if missing:
+        ran = dict(zip(missing, simulate_many(missing), strict=True))
+        found.update(ran)
+        with _recent_lock:
+            _recent.update(ran)
+            while len(_recent) > RECENT_RUNS:
+                _recent.popitem(last=False)
+    return [found[c] for c in configs]
+
+
+def forget_recent_runs() -> None:
+    """Empty the recent runs (benchmarks measure cold requests)."""
+    with _recent_lock:
+        _recent.clear()
+
 
 # The fields of RunConfig the controls set, in the order a legend names them.
 FIELDS = ("surface", "optimizer", "lr", "scheduler", "batch_size", "normalization", "steps", "start", "seed")

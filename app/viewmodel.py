@@ -21,11 +21,12 @@ from app.runs import (
     own_problem,
     params_from_controls,
     run_labels,
+    simulated,
     specs_of,
     stored_configs,
 )
 from app.viewstate import MAX_PINNED
-from engine import budget, limits, simulate_many
+from engine import budget, limits
 from engine.catalog import has_data, problem_of
 from engine.cost import step_cost_us
 from engine.optimizers import OPTIMIZER_PARAMS
@@ -97,7 +98,7 @@ def page_views(config, pinned_configs=(), lang: str = "en", x_axis: str = "itera
     except budget.BudgetError as error:
         errors[error.field] = str(error)
         return {"ok": False, "errors": errors, "notice": f"{t('invalid', lang)}: {error} — {t('kept_last', lang)}"}
-    trajectories = simulate_many(configs)
+    trajectories = simulated(configs)
     labels = run_labels([config_to_dict(c) for c in configs])
     # The current run always has the first colour; pinned runs follow.
     order = [len(configs) - 1, *range(len(configs) - 1)]
@@ -222,7 +223,7 @@ def ladder_rungs(configs, trajectories) -> list:
     extra = [r for r in rates if not any(math.isclose(r, s, rel_tol=1e-9) for s in shown)]
     if not extra or len(extra) * configs[0].steps > limits.LADDER_STEPS:
         return []
-    ran = dict(zip(extra, simulate_many([configs[0].replace(lr=r) for r in extra]), strict=True))
+    ran = dict(zip(extra, simulated([configs[0].replace(lr=r) for r in extra]), strict=True))
     kept = []
     for rate in rates:  # climb until a rung diverges, on screen or not
         run = ran.get(rate) or next(tr for s, tr in shown.items() if math.isclose(rate, s, rel_tol=1e-9))

@@ -12,6 +12,7 @@ import json
 import math
 import re
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -183,3 +184,36 @@ def test_random_formulas_export_to_strict_json_and_plain_numbers(text, window, s
     json.dumps(figures_in(download["content"]), allow_nan=False)
     rows = rows_of(trajectories_csv(result["config"], [], search))
     assert len(rows) == result["trajectories"][0].steps_taken + 1
+
+
+def test_the_csv_right_after_a_view_reads_the_views_runs_instead_of_running_them_again(monkeypatch):
+    """The heaviest view's CSV costs its formatting, not a second simulation (issue 16)."""
+    import app.runs as runs
+    from app.viewmodel import page_views
+    from engine import RunConfig
+
+    runs.forget_recent_runs()
+    pins = [RunConfig(surface="linreg", lr=0.05, batch_size=b, steps=300) for b in (None, 4)]
+    current = RunConfig(surface="linreg", optimizer="adam", lr=0.1, steps=300)
+    cold = trajectories_csv(runs.config_to_dict(current), [runs.config_to_dict(p) for p in pins])
+    runs.forget_recent_runs()
+    assert page_views(current, pins)["ok"]
+    asked = []
+    monkeypatch.setattr(runs, "simulate_many", lambda configs: asked.append(configs) or [])
+    after = trajectories_csv(runs.config_to_dict(current), [runs.config_to_dict(p) for p in pins])
+    assert asked == [] and after == cold  # nothing run again, the same file
+
+
+def test_the_kept_runs_stay_few():
+    import app.runs as runs
+    from engine import RunConfig
+
+    runs.forget_recent_runs()
+    configs = [RunConfig(lr=0.01 + 0.001 * i, steps=20) for i in range(3 * runs.RECENT_RUNS)]
+    first = [runs.simulated([config])[0] for config in configs]
+    kept = runs.RECENT_RUNS
+    assert len(runs._recent) == kept  # memory stays bounded, however many views were asked
+    again = runs.simulated(configs[-kept:])  # the latest are read back, not run again
+    assert all(a is b for a, b in zip(again, first[-kept:], strict=True))
+    old = runs.simulated([configs[0]])[0]  # the oldest was let go: run again, the same run
+    assert old is not first[0] and np.array_equal(old.params, first[0].params)
