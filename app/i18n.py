@@ -235,7 +235,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "network_path_start": {"en": "start (step {step})", "ko": "시작 ({step} 스텝)"},
     "network_path_end": {"en": "last point (step {step})", "ko": "마지막 점 ({step} 스텝)"},
-    "network_loss_above_slice_min": {"en": "L − lowest", "ko": "L − 최솟값"},
+    # ΔL = L − the slice's lowest loss: the longer words ran off the small 3D pane at 1280x720
+    "network_loss_above_slice_min": {"en": "ΔL", "ko": "ΔL"},
+    "network_delta_loss": {"en": "ΔL = L − the slice's lowest loss", "ko": "ΔL = L − 이 단면의 최소 손실"},
     "network_loss_title": {"en": "Training loss L (log scale)", "ko": "학습 손실 L (로그 스케일)"},
     "network_accuracy_title": {"en": "Training accuracy (%)", "ko": "학습 정확도 (%)"},
     "network_grad_title": {"en": "Gradient size ‖∇L‖ of each batch", "ko": "배치마다의 기울기 크기 ‖∇L‖"},

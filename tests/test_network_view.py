@@ -151,7 +151,10 @@ def test_the_3d_landscapes_axis_titles_fit_a_small_scene(moons):
         title = scene[axis]["title"]
         assert len(title["text"]) <= 4 and map_layout[axis]["title"]["text"].startswith(title["text"])
         assert title["font"]["size"] <= 13
-    assert len(scene["zaxis"]["title"]["text"]) <= len("log(1 + L − lowest)")
+    # the height's title sits left of the scene, where the pane's edge cut "log(1 + L − lowest)";
+    # the hover says what ΔL is
+    assert scene["zaxis"]["title"]["text"] in ("ΔL", "log(1 + ΔL)")
+    assert "ΔL = L −" in views["surface3d"]["data"][0]["hovertemplate"]
     # along the top, the buttons covered the title
     assert layout["modebar"]["orientation"] == "v"
 

@@ -54,6 +54,9 @@ DISTANCE_LINE = "#7b8794"
 # surfaces' (maps.surface3d_figure): at 1280x720 the scene is ~315x250 px.
 SCENE_TITLE_PX = 13
 CAMERA_BACK = 1.2
+# The scene's centre, moved to the screen's left (across the camera's line of sight), so the
+# drawing slides right
+SCENE_SLIDE = (-0.09, 0.083)
 # The honesty figure's margins: of its ~145 px at 1280x720 most go to the plot (t: below the
 # curves' x-axis menu, which sits over the graph's top right).
 HONESTY_MARGIN = {"l": 56, "r": 46, "t": 36, "b": 34}
@@ -249,7 +252,14 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
     ]
     highest = max((float(h.max()) for h in lifted if h is not None and len(h)), default=tallest)
     cap = min(tallest, max(1.25 * highest, tallest / 20)) or 1.0
-    data = [surface_trace(slice_.alphas, slice_.betas, z, cap)]
+    x_title, y_title = direction_symbols(slice_.directions)
+    delta = t("network_loss_above_slice_min", lang)
+    z_title = delta if scale == "linear" else f"log(1 + {delta})"
+    # the axis title is short (the pane is small at 1280x720); hovering says what ΔL is
+    surface = surface_trace(slice_.alphas, slice_.betas, z, cap)
+    del surface["hoverinfo"]
+    surface["hovertemplate"] = f"α %{{x:.3g}}, β %{{y:.3g}}: {z_title} = %{{z:.3g}}<br>{t('network_delta_loss', lang)}<extra></extra>"
+    data = [surface]
     for slot in range(MAX_RUNS):
         path = shown[slot] if slot < len(shown) else None
         if path is not None and lifted[slot] is None:
@@ -257,8 +267,6 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
         # lifted a little so the path stays visible on the surface
         path_z = None if path is None else np.minimum(lifted[slot], cap) + 0.01 * cap
         data.extend(_path_traces(path, three_d=True, z=path_z))
-    x_title, y_title = direction_symbols(slice_.directions)
-    z_title = t("network_loss_above_slice_min", lang) if scale == "linear" else f"log(1 + {t('network_loss_above_slice_min', lang)})"
     layout = base_layout(t("network_surface_title", lang), lang)
     title_font = {"size": SCENE_TITLE_PX}
     layout.update(
@@ -270,7 +278,12 @@ def landscape_surface_figure(slice_, paths: list[PlanePath | None], lang: str = 
             "yaxis": {"title": {"text": y_title, "font": title_font}, "range": [float(slice_.betas[0]), float(slice_.betas[-1])], "nticks": 5, "tickfont": {"size": 11}},
             "zaxis": {"title": {"text": z_title, "font": {"size": 12}}, "range": [0, cap * 1.05], "nticks": 4, "tickfont": {"size": 10}},
             # a step further back than the surfaces' 3D view: the titles stay inside a small pane
-            "camera": {"eye": {"x": -1.25 * CAMERA_BACK, "y": -1.35 * CAMERA_BACK, "z": 0.95 * CAMERA_BACK}},
+            # the view slid right along the screen (eye and centre moved alike), so the height's
+            # title, at the left, stays inside the pane: at 1280x720 its edge cut the title
+            "camera": {
+                "eye": {"x": -1.25 * CAMERA_BACK + SCENE_SLIDE[0], "y": -1.35 * CAMERA_BACK + SCENE_SLIDE[1], "z": 0.95 * CAMERA_BACK},
+                "center": {"x": SCENE_SLIDE[0], "y": SCENE_SLIDE[1], "z": 0},
+            },
             "domain": {"x": [0, 1], "y": [0, 1]},
             "aspectmode": "manual",
             # the window is square: equal floor sides keep it to scale
