@@ -4,9 +4,9 @@
 `read_run(base, given, report)` reads such entries back onto base: a value it cannot use is
 left at base's value (after the resets a new surface, scaling, optimizer or scheduler imply) and
 reported as a Notice naming what is allowed, and a combination RunConfig refuses is repaired by
-dropping the setting its error names. The grammar, and the view as a whole (presets, pins,
-language), are app.links; this module is what app.links does for each run, the current one
-and every pin.
+dropping the setting its error names. The grammar and the view as a whole are app.links (and
+app.network_links), the parts both read alike (presets, pins, language) app.link_reading; this
+module is what they do for each run, the current one and every pin.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from app.i18n import LANGUAGES, korean_allowed
+from app.i18n import korean_allowed
 from app.viewstate import DEFAULT, FIELDS, VIEW_KEYS, Notice, canonical
 from engine import SURFACES, RunConfig, limits
 from engine.catalog import DATA_SURFACES
@@ -459,40 +459,3 @@ def _shown(text: str) -> str:
         c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text[: SHOWN_VALUE_CHARS + 1]
     )
     return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
-
-
-def page_flags(singles: dict[str, tuple[str, str]], notices: list[Notice]) -> tuple[str, bool]:
-    """The language and embed flag of a link, taken out of singles (key -> (key as written,
-    value)); a value that is neither gets a notice and the default (en, not embedded)."""
-    lang, embed = "en", False
-    if "lang" in singles:
-        written, value = singles.pop("lang")
-        if value.strip().lower() in LANGUAGES:
-            lang = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LANGUAGES), ("en", "en")))
-    if "embed" in singles:
-        written, value = singles.pop("embed")
-        flag = value.strip().lower()
-        if flag in ("1", "true", "0", "false"):
-            embed = flag in ("1", "true")
-        else:
-            notices.append(notice(written, value, ("1 or 0", "1 또는 0"), ("0", "0")))
-    return lang, embed
-
-
-def singles_and_pins(pairs, spelled, notices: list[Notice]) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """A link's (key, value) pairs as {key: (key as written, value)} and its pin= values in
-    order; spelled(key as written) gives the key's own spelling. A key given twice gets a
-    notice, and the last value counts."""
-    singles: dict[str, tuple[str, str]] = {}
-    pins: list[str] = []
-    for written, value in pairs:
-        key = spelled(written)
-        if key == "pin":
-            pins.append(value)
-            continue
-        if key in singles:
-            notices.append(notice(*singles[key], ("one value (the last one counts)", "값 하나 (마지막 값이 적용됨)")))
-        singles[key] = (written, value)
-    return singles, pins

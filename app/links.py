@@ -91,6 +91,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from app.i18n import korean_allowed
 from app.lessons import LESSONS
+from app.link_reading import page_flags, read_lesson, read_lower_view, read_pins, singles_and_pins
 from app.link_settings import (
     MAX_PIN_ENTRIES,
     MAX_VALUE_CHARS,
@@ -99,16 +100,13 @@ from app.link_settings import (
     differences,
     notice,
     one_of_text,
-    page_flags,
     read_run,
-    singles_and_pins,
 )
 from app.network_links import decode_network, network_query
 from app.viewstate import (
     DEFAULT,
     FIELDS,
     LOWER_VIEWS,
-    MAX_PINNED,
     VIEW_KEYS,
     Notice,
     ViewState,
@@ -201,68 +199,34 @@ def _decode(query: Any) -> tuple[ViewState, list[Notice]]:
         return network, notices
     singles, pins = singles_and_pins(pairs, _known_key, notices)
     lang, embed = page_flags(singles, notices)
-
-    preset, base, base_pins = None, DEFAULT, ()
-    if "preset" in singles:
-        written, value = singles.pop("preset")
-        if value.strip().lower() in LESSONS:
-            preset = value.strip().lower()
-            lesson = LESSONS[preset]
-            base, base_pins = (
-                canonical(lesson.current),
-                tuple(canonical(r) for r in lesson.pinned),
-            )
-        else:
-            notices.append(_bad_preset(written, value))
-
+    preset, base, base_pins = read_lesson(singles, LESSONS, canonical, DEFAULT, _bad_preset, notices)
     view_texts = {key: singles.pop(key) for key in ("view", "second") if key in singles}
     current = read_run(base, singles, notices.append, top_level=True)
-
-    # Pins given replace the lesson's, unless every one of them is unusable.
-    pinned, replaced = (), False
-    for text in pins:
-        if text.strip() == NO_PINS:
-            replaced = True
-            continue
-        if len(pinned) == MAX_PINNED:
-            allowed = (f"at most {MAX_PINNED} pinned runs", f"고정된 실행 최대 {MAX_PINNED}개")
-            notices.append(notice("pin", text, allowed))
-            continue
-        pin = _pin(current, text, notices)
-        if pin is not None:
-            pinned, replaced = (*pinned, pin), True
-    if not replaced:
-        pinned = base_pins
-    lower_view, second = _lower_view(view_texts, current, notices)
+    pinned = read_pins(pins, lambda text: _pin(current, text, notices), base_pins, notices)
+    lower_view = read_lower_view(view_texts, notices)
+    second = _second_setting(view_texts.get("second"), lower_view, current, notices)
     state = ViewState(
         current=current, pinned=pinned, lang=lang, embed=embed, preset=preset, lower_view=lower_view, second=second
     )
     return state, notices
 
 
-def _lower_view(texts: dict[str, tuple[str, str]], current: RunConfig, notices: list[Notice]) -> tuple[str, str | None]:
-    """The view under the player and the stability map's second setting; the curves and the
-    map's first setting for a value the run cannot use."""
-    lower_view = LOWER_VIEWS[0]
-    if "view" in texts:
-        written, value = texts["view"]
-        if value.strip().lower() in LOWER_VIEWS:
-            lower_view = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LOWER_VIEWS), (LOWER_VIEWS[0], LOWER_VIEWS[0])))
-    if "second" not in texts:
-        return lower_view, None
-    written, value = texts["second"]
+def _second_setting(text: tuple[str, str] | None, lower_view: str, current: RunConfig, notices: list[Notice]) -> str | None:
+    """The stability map's second setting (second=, as written and its value); None, with a
+    notice, for a value the run cannot use."""
+    if text is None:
+        return None
+    written, value = text
     offered = second_settings(current)
     if lower_view != "map":
         notices.append(notice(written, value, ("a setting of the stability map, with view=map", "view=map과 함께 안정성 지도의 설정")))
     elif value.strip() in offered:
-        return lower_view, value.strip()
+        return value.strip()
     elif offered:
         notices.append(notice(written, value, one_of_text(offered), (offered[0], offered[0])))
     else:
         notices.append(notice(written, value, ("no second setting (this run's stability map has none)", "두 번째 설정 없음 (이 실행의 안정성 지도에는 없음)")))
-    return lower_view, None
+    return None
 
 
 def _split(query: Any, notices: list[Notice]) -> list[tuple[str, str]]:

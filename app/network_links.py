@@ -19,16 +19,14 @@ from functools import partial
 from urllib.parse import urlencode
 
 from app.lessons import NETWORK_LESSONS
+from app.link_reading import page_flags, read_lesson, read_lower_view, read_pins, singles_and_pins
 from app.link_settings import (
     MAX_PIN_ENTRIES,
     MAX_VALUE_CHARS,
-    NO_PINS,
     differences,
     notice,
     one_of_text,
-    page_flags,
     read_run,
-    singles_and_pins,
 )
 from app.network_runs import (
     DEFAULT_NETWORK,
@@ -41,7 +39,7 @@ from app.network_runs import (
     shared_run,
 )
 from app.network_view import DIRECTIONS
-from app.viewstate import LOWER_VIEWS, MAX_PINNED, Notice, ViewState, canonical, view_flags
+from app.viewstate import MAX_PINNED, Notice, ViewState, canonical, view_flags
 from app.viewstate import VIEW_KEYS as LINK_VIEW_KEYS
 from engine import limits
 from engine.network import (
@@ -146,16 +144,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
 
     singles, pins = singles_and_pins(pairs, spelled, notices)
     lang, embed = page_flags(singles, notices)
-    preset, base, base_pins = None, DEFAULT_NETWORK, ()
-    if "preset" in singles:
-        written, value = singles.pop("preset")
-        if value.strip().lower() in NETWORK_LESSONS:
-            preset = value.strip().lower()
-            lesson = NETWORK_LESSONS[preset]
-            base, base_pins = canonical_network(lesson.current), tuple(canonical_network(r) for r in lesson.pinned)
-        else:
-            keys = ", ".join(NETWORK_LESSONS)
-            notices.append(notice(written, value, (f"a network lesson ({keys}) with surface=network", f"surface=network와 함께 신경망 강의 주제 ({keys})")))
+    preset, base, base_pins = read_lesson(singles, NETWORK_LESSONS, canonical_network, DEFAULT_NETWORK, _bad_lesson, notices)
     if "surface" in singles:
         written, value = singles.pop("surface")
         if value.strip().lower() != NETWORK:
@@ -163,13 +152,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
     if "start" in singles:
         written, value = singles.pop("start")
         notices.append(notice(written, value, ("no start point (a network starts from its seed's weights)", "시작점 없음 (신경망은 시드의 가중치에서 시작)")))
-    lower_view = LOWER_VIEWS[0]
-    if "view" in singles:  # the view under the player; the network's map picks its second setting on the page
-        written, value = singles.pop("view")
-        if value.strip().lower() in LOWER_VIEWS:
-            lower_view = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LOWER_VIEWS), (LOWER_VIEWS[0], LOWER_VIEWS[0])))
+    lower_view = read_lower_view(singles, notices)  # the network's map picks its second setting on the page
     directions, direction_seed = "pca", 0
     if "directions" in singles:
         written, value = singles.pop("directions")
@@ -185,27 +168,20 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
             seeds = f"[{limits.SEED_MIN}, {limits.SEED_MAX}]"
             notices.append(notice(written, value, (f"an integer in {seeds}", f"{seeds} 범위의 정수"), ("0", "0")))
     current = read_network(base, singles, notices.append, top_level=True)
-    entries = {}  # of each pin: key -> (key as written, text)
-    for text in pins:
-        if text.strip() == NO_PINS:
-            continue
+
+    def pin_of(text: str) -> NetworkConfig | None:
         parts = [part.partition(":") for part in text.split(";", MAX_PIN_ENTRIES) if part.strip()]
-        entries[text] = [(spelled(w.strip()), w.strip(), colon, value) for w, colon, value in parts]
-    pinned, replaced = (), False
-    for text in pins:
-        if text.strip() == NO_PINS:
-            replaced = True
-            continue
-        if len(pinned) == MAX_PINNED:
-            notices.append(notice("pin", text, (f"at most {MAX_PINNED} pinned runs", f"고정된 실행 최대 {MAX_PINNED}개")))
-            continue
-        pin = _pin(current, text, entries[text], notices)
-        if pin is not None:
-            pinned, replaced = (*pinned, pin), True
-    if not replaced:
-        pinned = base_pins
+        entries = [(spelled(w.strip()), w.strip(), colon, value) for w, colon, value in parts]
+        return _pin(current, text, entries, notices)
+
+    pinned = read_pins(pins, pin_of, base_pins, notices)
     view = NetworkView(current, pinned, directions, direction_seed, preset)
     return ViewState(current=shared_run(current), lang=lang, embed=embed, network=view, lower_view=lower_view)
+
+
+def _bad_lesson(written: str, value: str) -> Notice:
+    keys = ", ".join(NETWORK_LESSONS)
+    return notice(written, value, (f"a network lesson ({keys}) with surface=network", f"surface=network와 함께 신경망 강의 주제 ({keys})"))
 
 
 def _pin(current: NetworkConfig, text: str, parts, notices: list[Notice]) -> NetworkConfig | None:
