@@ -290,3 +290,55 @@ def test_the_first_figures_come_with_the_page_and_a_change_never_blanks_them(das
     dash_duo.wait_for_contains_text("#badges", "lr 0.2", timeout=15)
     assert driver.execute_script("window.__stop = true; return window.__flashed;") is False
     assert dash_duo.get_logs() == []
+
+
+# ------------------------------------------------------------------ words beside the paths
+
+# The "left the map" words' boxes on screen, and every drawn path segment that runs through
+# one (its rectangle shrunk by 1 px; Liang-Barsky clipping), in client pixels.
+EXIT_WORDS_CROSSED = """
+var gd = MAP, box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+var plot = {left: box.left + xa._offset, right: box.left + xa._offset + xa._length,
+            top: box.top + ya._offset, bottom: box.top + ya._offset + ya._length};
+var words = Array.prototype.map.call(gd.querySelectorAll('.scatterlayer .textpoint text'), function (t) {
+  return {text: t.textContent, rect: t.getBoundingClientRect()};
+});
+function crosses(r, x0, y0, x1, y1) {
+  var t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+  var p = [-dx, dx, -dy, dy], q = [x0 - r.left - 1, r.right - 1 - x0, y0 - r.top - 1, r.bottom - 1 - y0];
+  for (var i = 0; i < 4; i++) {
+    if (p[i] === 0) { if (q[i] < 0) return false; continue; }
+    var s = q[i] / p[i];
+    if (p[i] < 0) { if (s > t1) return false; if (s > t0) t0 = s; } else { if (s < t0) return false; if (s < t1) t1 = s; }
+  }
+  return true;
+}
+var out = [];
+words.forEach(function (w) {
+  var crossed = 0;
+  gd._fullData.forEach(function (trace) {
+    if (trace.type !== 'scatter' || !trace.visible || String(trace.mode).indexOf('lines') < 0 || trace.xaxis !== 'x') return;
+    for (var i = 1; i < trace.x.length; i++) {
+      var x0 = box.left + xa._offset + xa.l2p(trace.x[i - 1]), y0 = box.top + ya._offset + ya.l2p(trace.y[i - 1]);
+      var x1 = box.left + xa._offset + xa.l2p(trace.x[i]), y1 = box.top + ya._offset + ya.l2p(trace.y[i]);
+      if (crosses(w.rect, x0, y0, x1, y1)) crossed++;
+    }
+  });
+  var r = w.rect;
+  out.push({text: w.text, crossed: crossed, inside: r.left >= plot.left && r.right <= plot.right && r.top >= plot.top && r.bottom <= plot.bottom});
+});
+return out;
+""".replace("MAP", GRAPH.format("contour"))
+
+
+def test_the_words_left_the_map_are_on_the_map_and_no_path_runs_through_them(dash_duo):
+    """L5's diverging zig-zag ran through the words at its exit (1280x720 and 1920x1080)."""
+    dash_duo.start_server(create_app())
+    driver = dash_duo.driver
+    for width, height in ((1920, 1080), (1280, 720)):
+        set_screen(driver, width, height)
+        open_page(dash_duo, "preset=divergence", "diverged")
+        fitted(driver, "contour")
+        words = [w for w in driver.execute_script(EXIT_WORDS_CROSSED) if w["text"] == "left the map"]
+        assert len(words) == 1, words
+        assert words[0]["inside"] and words[0]["crossed"] == 0, (width, words)

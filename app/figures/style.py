@@ -18,6 +18,8 @@ MAP_COLOURS = [
 CONTOUR_LINES = "rgba(31,41,51,0.22)"
 FONT = {"family": "Inter, 'Noto Sans KR', system-ui, sans-serif", "size": 15, "color": "#1f2933"}
 EXIT_SYMBOL = "x"
+# A white halo behind words drawn on the map, where paths may run through them
+TEXT_HALO = "1px 1px 0 #fff, -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 0 0 4px #fff"
 GRADIENT_ARROW = "#1f2933"
 UPDATE_ARROW = "#E69F00"
 BATCH_ARROW = "#CC79A7"
