@@ -19,13 +19,7 @@ Singles = dict[str, tuple[str, str]]
 def page_flags(singles: Singles, notices: list[Notice]) -> tuple[str, bool]:
     """The language and embed flag of a link, taken out of singles (key -> (key as written,
     value)); a value that is neither gets a notice and the default (en, not embedded)."""
-    lang, embed = "en", False
-    if "lang" in singles:
-        written, value = singles.pop("lang")
-        if value.strip().lower() in LANGUAGES:
-            lang = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(LANGUAGES), ("en", "en")))
+    lang, embed = read_choice(singles, "lang", LANGUAGES, notices), False
     if "embed" in singles:
         written, value = singles.pop("embed")
         flag = value.strip().lower()
@@ -68,15 +62,21 @@ def read_lesson(singles: Singles, lessons: Mapping[str, Any], canonical_of, defa
     return preset, canonical_of(lesson.current), tuple(canonical_of(run) for run in lesson.pinned)
 
 
+def read_choice(singles: Singles, key: str, choices, notices: list[Notice]) -> str:
+    """One of choices (matched ignoring case and spaces around it), the first when the link
+    gives none or one not among them (with a notice)."""
+    if key not in singles:
+        return choices[0]
+    written, value = singles.pop(key)
+    if value.strip().lower() in choices:
+        return value.strip().lower()
+    notices.append(notice(written, value, one_of_text(choices), (choices[0], choices[0])))
+    return choices[0]
+
+
 def read_lower_view(singles: Singles, notices: list[Notice]) -> str:
     """The view under the player (view=); the curves for a value that names none."""
-    if "view" not in singles:
-        return LOWER_VIEWS[0]
-    written, value = singles.pop("view")
-    if value.strip().lower() in LOWER_VIEWS:
-        return value.strip().lower()
-    notices.append(notice(written, value, one_of_text(LOWER_VIEWS), (LOWER_VIEWS[0], LOWER_VIEWS[0])))
-    return LOWER_VIEWS[0]
+    return read_choice(singles, "view", LOWER_VIEWS, notices)
 
 
 def read_pins(pins: list[str], pin_of: Callable[[str], Any], lesson_pins: tuple, notices: list[Notice]) -> tuple:

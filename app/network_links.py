@@ -19,7 +19,14 @@ from functools import partial
 from urllib.parse import urlencode
 
 from app.lessons import NETWORK_LESSONS
-from app.link_reading import page_flags, read_lesson, read_lower_view, read_pins, singles_and_pins
+from app.link_reading import (
+    page_flags,
+    read_choice,
+    read_lesson,
+    read_lower_view,
+    read_pins,
+    singles_and_pins,
+)
 from app.link_settings import (
     MAX_PIN_ENTRIES,
     MAX_VALUE_CHARS,
@@ -153,13 +160,7 @@ def decode_network(pairs, notices: list[Notice], known_key) -> ViewState | None:
         written, value = singles.pop("start")
         notices.append(notice(written, value, ("no start point (a network starts from its seed's weights)", "시작점 없음 (신경망은 시드의 가중치에서 시작)")))
     lower_view = read_lower_view(singles, notices)  # the network's map picks its second setting on the page
-    directions, direction_seed = "pca", 0
-    if "directions" in singles:
-        written, value = singles.pop("directions")
-        if value.strip().lower() in DIRECTIONS:
-            directions = value.strip().lower()
-        else:
-            notices.append(notice(written, value, one_of_text(DIRECTIONS), ("pca", "pca")))
+    directions, direction_seed = read_choice(singles, "directions", DIRECTIONS, notices), 0
     if "direction_seed" in singles:
         written, value = singles.pop("direction_seed")
         try:
