@@ -170,7 +170,10 @@ def _quadratic(matrix: np.ndarray) -> tuple[ArrayFn, ArrayFn, ArrayFn]:
         return (half_xx * x) * x + (cross * x) * y + (half_yy * y) * y
 
     def grad(p: np.ndarray) -> np.ndarray:
-        return p @ a  # A is symmetric, so pA = (Ap)ᵀ
+        # Ap written out, not p @ A: a matrix product takes another BLAS kernel (fused or not)
+        # for one row than for many, so a run would differ in its last bit alone and in company
+        x, y = p[..., 0], p[..., 1]
+        return np.stack([a[0, 0] * x + a[0, 1] * y, a[1, 0] * x + a[1, 1] * y], axis=-1)
 
     def hessian(p: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, p.shape + (2,)).copy()
