@@ -468,7 +468,7 @@ def _check_phases(p: Mapping[str, Any], steps: int) -> None:
     for index, (end, _, _) in enumerate(_onecycle_phases(p, steps)):
         if end == previous_end:
             raise SettingError(
-                f"onecycle.pct_start = {p['pct_start']!r} is not allowed for {steps} steps: "
+                f"onecycle.pct_start = {p['pct_start']!r} is not allowed with {steps} steps: "
                 f"phase {index + 1} of the cycle would last zero steps (it starts and ends at "
                 f"step {end:g}), where PyTorch's OneCycleLR divides by zero; choose another "
                 "pct_start",
