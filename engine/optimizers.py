@@ -32,7 +32,11 @@ adds its own updates, so the caller's ``params + updates`` and the state's copy 
 same numbers.
 
 ``update`` never writes into the arrays of the state it is given: it returns a new
-state (a dict of arrays plus the integer ``step``, the number of updates done).
+state (a dict of arrays plus the integer ``step``, the number of updates done). Some
+optimizers also have ``update_in_place(params, grads, state, lr, hyper)`` for a step loop
+that owns its parameters and state: the same arithmetic, written into them (the network
+step loop's, where fresh arrays at every step cost more than the rule). The state's arrays
+take the parameters' float format (float64 for the 2-D engine, float32 for float32 networks).
 
 Length: the registry of seven optimizers, each an entry with its parameter specs and
 PyTorch's update rule in NumPy; one file, so adding one is one entry here.
@@ -211,6 +215,10 @@ class Optimizer:
     keras_name: the Keras 3 counterpart, for the menus; None when there is none.
     keras_args: (PyTorch name, Keras name) of the parameters the Keras script passes as they
       are, for an optimizer engine.code has no hand-written translation of.
+    update_in_place(params, grads, state, lr, hyper): optional, the same update done in place
+      (params += updates, the state's arrays rewritten, temporaries kept in it), for step loops
+      that own params and the state; the same arithmetic in the same order as update (a test
+      holds them equal). None: only update.
     """
 
     name: str
@@ -224,6 +232,7 @@ class Optimizer:
     torch_args: tuple[tuple[str, Any], ...] = ()
     torch_defaults: tuple[tuple[str, Any], ...] = ()
     keras_args: tuple[tuple[str, str], ...] = ()
+    update_in_place: Callable[..., None] | None = None
 
     def torch_default(self, spec: ParamSpec) -> Any:
         """PyTorch's default for one of params."""
@@ -323,10 +332,47 @@ def _decays(hyper: Mapping[str, Any]) -> bool:
     return isinstance(decay, np.ndarray) or decay != 0
 
 
+def _float_type(params) -> np.dtype:
+    """The state's number format: the parameters' own if they are floats (float32 for the
+    network explorers), else float64."""
+    dtype = np.asarray(params).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _zeros(params) -> np.ndarray:
+    return np.zeros(np.shape(params), dtype=_float_type(params))
+
+
+def _scratch(state: dict[str, Any], params: np.ndarray, count: int) -> list[np.ndarray]:
+    """count arrays shaped as params, kept in the state: an in-place update's temporaries,
+    made once rather than at every step."""
+    found = state.get("scratch")
+    if found is None or len(found) < count or found[0].shape != params.shape:
+        found = state["scratch"] = [np.empty_like(params) for _ in range(count)]
+    return found
+
+
+def _coefficient(value, dtype):
+    """A per-run (R, 1) hyperparameter in the parameters' format (a float stays a float): a
+    float64 factor would make every float32 pass compute in float64."""
+    if type(value) is float:  # the usual case, first: this runs several times a step
+        return value
+    return value.astype(dtype, copy=False) if isinstance(value, np.ndarray | np.generic) else value
+
+
+def _l2_into(grads, state, hyper, out):
+    """_l2 written into out (the same arithmetic): g + weight_decay * θ, or g itself."""
+    if "params" not in state:
+        return grads
+    np.multiply(_coefficient(hyper["weight_decay"], out.dtype), state["params"], out=out)
+    out += grads
+    return out
+
+
 def _with_params(state: dict[str, Any], params, hyper: Mapping[str, Any]) -> dict[str, Any]:
     """state, plus a copy of the parameters when weight decay needs them."""
     if _decays(hyper):
-        state["params"] = np.array(params, dtype=float)
+        state["params"] = np.array(params, dtype=_float_type(params))
     return state
 
 
@@ -354,13 +400,28 @@ def _sgd_update(grads, state, lr, hyper):
     return updates, _moved({"step": state["step"] + 1}, state, updates)
 
 
+def _sgd_in_place(params, grads, state, lr, hyper):
+    decayed, updates = _scratch(state, params, 2)
+    grads = _l2_into(grads, state, hyper, decayed)
+    np.multiply(grads, _coefficient(-lr, params.dtype), out=updates)  # torch: p.add_(g, alpha=-lr)
+    _move_in_place(params, state, updates)
+    state["step"] += 1
+
+
+def _move_in_place(params, state, updates):
+    """params (and the state's kept copy, when there is one) += updates, as _moved."""
+    params += updates
+    if "params" in state:
+        state["params"] += updates
+
+
 # ------------------------------------------------------- momentum and nesterov
 
 
 def _buffer_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
     # started: whether torch's momentum_buffer exists yet (it is made at the first step
     # whose momentum is not 0): False, True, or an (R, 1) bool array.
-    state = {"step": 0, "buf": np.zeros(np.shape(params)), "started": False}
+    state = {"step": 0, "buf": _zeros(params), "started": False}
     return _with_params(state, params, hyper)
 
 
@@ -429,7 +490,7 @@ def _nesterov_update(grads, state, lr, hyper):
 
 
 def _adagrad_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    total = np.empty(np.shape(params))
+    total = _zeros(params)
     total[...] = hyper["initial_accumulator_value"]
     return _with_params({"step": 0, "sum": total}, params, hyper)
 
@@ -451,10 +512,9 @@ def _adagrad_update(grads, state, lr, hyper):
 
 
 def _rmsprop_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    shape = np.shape(params)
-    state: dict[str, Any] = {"step": 0, "square_avg": np.zeros(shape), "buf": np.zeros(shape)}
+    state: dict[str, Any] = {"step": 0, "square_avg": _zeros(params), "buf": _zeros(params)}
     if hyper["centered"]:
-        state["grad_avg"] = np.zeros(shape)
+        state["grad_avg"] = _zeros(params)
     return _with_params(state, params, hyper)
 
 
@@ -500,10 +560,9 @@ def _rmsprop_update(grads, state, lr, hyper):
 
 
 def _adam_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    shape = np.shape(params)
-    state: dict[str, Any] = {"step": 0, "exp_avg": np.zeros(shape), "exp_avg_sq": np.zeros(shape)}
+    state: dict[str, Any] = {"step": 0, "exp_avg": _zeros(params), "exp_avg_sq": _zeros(params)}
     if hyper["amsgrad"]:
-        state["max_exp_avg_sq"] = np.zeros(shape)
+        state["max_exp_avg_sq"] = _zeros(params)
     return _with_params(state, params, hyper)
 
 
@@ -556,6 +615,55 @@ def _adam_step(grads, state, lr, hyper):
     return updates, new
 
 
+def _adam_in_place(params, grads, state, lr, hyper):
+    """_adam_update in place: the same operations in the same order, into the state's arrays."""
+    decayed, spare, updates = _scratch(state, params, 3)
+    _adam_step_in_place(_l2_into(grads, state, hyper, decayed), state, lr, hyper, spare, updates)
+    _move_in_place(params, state, updates)
+
+
+def _adamw_in_place(params, grads, state, lr, hyper):
+    """_adamw_update in place: updates = θ (1 − lr·wd) + adam − θ, as the pure rule."""
+    decayed, spare, updates = _scratch(state, params, 3)
+    _adam_step_in_place(grads, state, lr, hyper, spare, updates)
+    if "params" in state:
+        theta = state["params"]
+        shrink = _coefficient(1 - lr * hyper["weight_decay"], params.dtype)
+        np.multiply(theta, shrink, out=decayed)
+        decayed += updates
+        np.subtract(decayed, theta, out=updates)
+    _move_in_place(params, state, updates)
+
+
+def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
+    """_adam_step with the state's arrays rewritten and the update written into updates."""
+    dtype = updates.dtype
+    # every factor computed in float64, then put in the arrays' format (a per-run array and a
+    # shared float give the same numbers, so a run trains the same alone or among others)
+    beta1, beta2 = hyper["betas"]
+    step = state["step"] = state["step"] + 1
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    exp_avg *= _coefficient(beta1, dtype)
+    np.multiply(_coefficient(1 - beta1, dtype), grads, out=spare)
+    exp_avg += spare
+    exp_avg_sq *= _coefficient(beta2, dtype)
+    np.multiply(grads, grads, out=spare)
+    spare *= _coefficient(1 - beta2, dtype)
+    exp_avg_sq += spare
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = _coefficient(np.sqrt(1 - beta2**step), dtype)
+    step_size = _coefficient(lr / bias_correction1, dtype)
+    if hyper["amsgrad"]:
+        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+    else:
+        second = exp_avg_sq
+    np.sqrt(second, out=spare)
+    spare /= bias_correction2_sqrt
+    spare += _coefficient(hyper["eps"], dtype)
+    np.divide(exp_avg, spare, out=updates)
+    updates *= -step_size
+
+
 # ---------------------------------------------------------------------- adadelta
 
 _ADADELTA_SPECS: tuple[ParamSpec, ...] = (
@@ -574,8 +682,8 @@ _ADADELTA_SPECS: tuple[ParamSpec, ...] = (
 
 
 def _adadelta_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    shape = np.shape(params)
-    return _with_params({"step": 0, "square_avg": np.zeros(shape), "acc_delta": np.zeros(shape)}, params, hyper)
+    state = {"step": 0, "square_avg": _zeros(params), "acc_delta": _zeros(params)}
+    return _with_params(state, params, hyper)
 
 
 def _adadelta_update(grads, state, lr, hyper):
@@ -602,6 +710,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer(
             "sgd", "SGD (plain gradient descent)", (_L2,), _sgd_init, _sgd_update,
             torch_class="SGD", cycled_momentum="momentum", keras_name="keras.optimizers.SGD",
+            update_in_place=_sgd_in_place,
         ),
         Optimizer(
             "momentum", "SGD with momentum", _MOMENTUM_SPECS, _buffer_init, _momentum_update,
@@ -630,11 +739,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer(
             "adam", "Adam", (*_ADAM_SPECS, _L2), _adam_init, _adam_update,
             torch_class="Adam", cycled_momentum="betas", keras_name="keras.optimizers.Adam",
+            update_in_place=_adam_in_place,
         ),
         Optimizer(
             "adamw", "AdamW (Adam with decoupled weight decay)", (*_ADAM_SPECS, _ADAMW_DECAY),
             _adam_init, _adamw_update,
             torch_class="AdamW", cycled_momentum="betas", keras_name="keras.optimizers.AdamW",
+            update_in_place=_adamw_in_place,
         ),
     )
 }  # fmt: skip

@@ -598,6 +598,13 @@ def test_float32_passes_track_float64():
     for a, b in zip(exact, fast, strict=True):
         np.testing.assert_allclose(b.loss, a.loss, rtol=1e-3, atol=1e-6)
         assert a.outcome == b.outcome
+        assert b.final_weights.dtype == np.float64  # θ_k exactly, as float64's
+    # a float32 run trains the same alone as among others (per-run rates, shared ones alone)
+    for optimizer in ("adam", "momentum"):
+        rows = [dataclasses.replace(c, optimizer=optimizer) for c in configs]
+        together = train_many(rows, precision="float32")
+        alone = train(rows[1], precision="float32")
+        np.testing.assert_allclose(together[1].loss, alone.loss, rtol=1e-6)
     with pytest.raises(ValueError, match="precision"):
         train_many(configs, precision="float16")
 

@@ -602,3 +602,74 @@ def test_adamw_decays_apart_from_the_gradient_by_hand():
     adam = resolve_optimizer("adam", None)
     u_a, _ = OPTIMIZERS["adam"].update(G1, OPTIMIZERS["adam"].init(theta, adam), LR, adam)
     np.testing.assert_array_equal(u_w, u_a)
+
+
+# ------------------------------------------------------------ the in-place updates
+
+IN_PLACE = [name for name in OPTIMIZER_NAMES if OPTIMIZERS[name].update_in_place is not None]
+
+
+def _random_hyper(name, rng, runs):
+    """Per-run hyperparameters drawn inside their ranges (weight decay on for some runs),
+    the booleans drawn once: what a sweep hands `update`."""
+    shared = {"amsgrad": bool(rng.integers(2))}
+    per_run = []
+    for _ in range(runs):
+        given = {}
+        for spec in OPTIMIZER_PARAMS[name]:
+            if spec.kind == "pair":
+                given[spec.name] = (rng.uniform(0.0, 0.99), rng.uniform(0.5, 0.9999))
+            elif spec.name == "eps":
+                given[spec.name] = 10.0 ** rng.uniform(-10, -3)
+            elif spec.name == "weight_decay":
+                given[spec.name] = float(rng.choice([0.0, rng.uniform(0, 0.1)]))
+            elif spec.name in shared:
+                given[spec.name] = shared[spec.name]
+        per_run.append(given)
+    return stack_hyper(name, per_run)
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_the_in_place_update_is_the_pure_one(name):
+    """update_in_place moves the parameters and the state exactly as update does, over many
+    random gradients, rates and hyperparameters (scalars and per-run arrays)."""
+    opt = OPTIMIZERS[name]
+    assert "adam" in IN_PLACE and "adamw" in IN_PLACE  # the step loop's most used
+    rng = np.random.default_rng(7)
+    for case in range(12):
+        runs = int(rng.integers(1, 6))
+        hyper = _random_hyper(name, rng, runs) if case % 3 else stack_hyper(name, [{}] * runs)
+        params = rng.normal(size=(runs, 9))
+        pure_params, state = params.copy(), opt.init(params, hyper)
+        own, own_state = params.copy(), opt.init(params, hyper)
+        for _ in range(20):
+            g = rng.normal(size=params.shape) * 10.0 ** rng.uniform(-4, 2)
+            lr = 10.0 ** rng.uniform(-4, 0, size=(runs, 1)) if case % 2 else 0.01
+            g_copy = g.copy()
+            move, state = opt.update(g, state, lr, hyper)
+            pure_params = pure_params + move
+            opt.update_in_place(own, g, own_state, lr, hyper)
+            np.testing.assert_array_equal(g, g_copy)  # the gradient is not written
+            np.testing.assert_allclose(own, pure_params, rtol=1e-12, atol=0)
+            assert own_state["step"] == state["step"]
+            for key, value in state.items():
+                np.testing.assert_allclose(own_state[key], value, rtol=1e-12, atol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_the_state_keeps_the_parameters_number_format(name):
+    """float32 parameters (the network explorers') get float32 state; anything else float64."""
+    opt = OPTIMIZERS[name]
+    hyper = resolve_optimizer(name, {"weight_decay": 0.1} if name != "adamw" else None)
+    for params, dtype in (
+        (np.zeros((3, 4), np.float32), np.float32),
+        (np.zeros((3, 4), int), np.float64),
+    ):
+        state = opt.init(params, hyper)
+        arrays = [v for v in state.values() if isinstance(v, np.ndarray) and v.dtype != bool]
+        assert arrays and all(v.dtype == dtype for v in arrays), name
+        if opt.update_in_place is not None:
+            own = params.astype(dtype)
+            opt.update_in_place(own, np.ones((3, 4), dtype), state, np.full((3, 1), 0.1), hyper)
+            assert own.dtype == dtype and np.all(own < 0)  # stepped against the gradient
+            assert all(v.dtype == dtype for k, v in state.items() if isinstance(v, np.ndarray))

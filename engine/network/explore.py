@@ -19,7 +19,7 @@ What the explorers cost and why they are bounded
 A network step costs what thousands of 2-D steps do, so the runs are shorter than the
 configured run: at most FINDER_STEPS for the finder and MAP_STEPS for the map
 (the figures' titles say how many), on a coarser map grid (MAP_RATES x MAP_ROWS), with
-float32 passes (train_many's precision, which keeps the optimizer in float64). The outcome
+float32 steps (train_many's precision). The outcome
 labels need L_ref: three 2,000-step Adam runs per data set and architecture, 0.4-0.8 s
 once, then cached by engine.network.train.reference_loss (benchmarks/network.py times both).
 

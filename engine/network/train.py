@@ -16,7 +16,9 @@ Each step t mirrors engine.simulate's loop:
    (engine.steploop.cycled_momenta);
 3. the gradient on the step's batch (engine.simulate.batch_orders: a fresh shuffle of the n
    examples per epoch from the run's seed, cut into consecutive batches, the last one shorter;
-   ceil(n / batch) steps per epoch) goes to OPTIMIZERS[name].update, and θ_{t+1} = θ_t + update.
+   ceil(n / batch) steps per epoch) goes to OPTIMIZERS[name].update, and θ_{t+1} = θ_t + update
+   (through the optimizer's update_in_place when it has one: the same arithmetic, without
+   fresh arrays at every step).
 
 Divergence is contained as in engine.simulate: a run has diverged at the first iterate whose
 loss is not finite or exceeds its bound, DIVERGENCE_FACTOR (engine.limits) times the larger of
@@ -25,10 +27,11 @@ weights leave float32's range (they are stored as float32); its record
 stops just before that iterate, ``diverged_at`` names it, and the loop ends early once every
 run has diverged. Nothing non-finite reaches the results.
 
-The passes compute in float64 (or float32 if asked: `train_many`'s precision); parameters and
-optimizer state are float64; the path's weights are stored as float32 (half the memory, 7
-digits), the final weights exactly. The stored paths are read-only views into one array
-shared by the runs of a call.
+A step computes in float64, or in float32 if asked (`train_many`'s precision): the passes and
+the parameters, and the optimizer's state when the optimizer has an in-place rule (Adam, AdamW,
+SGD), so that nothing is converted step by step; the other optimizers compute in float64. The
+path's weights are stored as float32 (half the memory, 7 digits), the final weights as float64
+(θ_k exactly). The stored paths are read-only views into one array shared by the runs of a call.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from engine.steploop import (
 
 # How often the step loop checks whether every run has already blown up (as engine.simulate).
 _DIVERGENCE_CHECK_EVERY = 32
-# Number formats of the forward and backward passes (parameters and optimizer state stay float64).
+# Number formats of a step (the module docstring says what each covers).
 PRECISIONS = {"float64": np.float64, "float32": np.float32}
 
 
@@ -242,9 +245,10 @@ def train_many(
 
     keep_weights=False keeps only each run's final weights (the learning-rate finder needs
     no paths). diagnose=False leaves outcome None (engine.network.outcome's reference runs).
-    precision "float32" runs the forward and backward passes in float32, about three times
-    faster with many runs, for the explorers; the parameters, the optimizer's state and
-    its update stay float64 (a test bounds the difference from float64).
+    precision "float32" runs the step in float32 (the passes, the parameters, and the state of
+    an optimizer with an in-place rule: the module docstring), more than twice as fast with
+    many runs, for the explorers; losses track float64's to about 1e-3 (a test bounds the
+    difference).
     """
     if precision not in PRECISIONS:
         raise refused("precision", precision, "one of " + ", ".join(PRECISIONS))
@@ -310,7 +314,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
     # θ in Layout.neuron_order, the passes' own (the optimizers are elementwise, so the order
     # is theirs to ignore); the stored weights go back to PyTorch's order
     to_torch = layout.torch_order
-    theta = initial_weights(configs)[:, layout.neuron_order]
+    theta = initial_weights(configs)[:, layout.neuron_order].astype(compute)
     weights = np.empty((steps + 1 if keep_weights else 1, runs, layout.size), dtype=np.float32)
     loss = np.empty((steps + 1, runs))
     correct = np.empty((steps + 1, runs)) if classify else None
@@ -318,14 +322,19 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
     sane = np.empty((steps + 1, runs), dtype=bool)
     if keep_weights:
         weights[0] = theta[:, to_torch]
-    state = optimizer.init(theta, hyper)
+    # An optimizer with an in-place rule keeps its state in θ's dtype; the others compute in
+    # float64 (their rules mix shared floats and per-run arrays differently, and float32 would
+    # make a run's numbers depend on its neighbours' settings)
+    in_place = optimizer.update_in_place
+    state = optimizer.init(theta if in_place is not None else theta.astype(float), hyper)
     space = Workspace()  # the passes' arrays, reused step after step
-    # θ_t in the passes' dtype, the same array each step, so that loss_and_grad keeps its views
-    # of it: θ itself, updated in place, in float64; else a copy rewritten each step
-    net_rows = theta if compute is np.float64 else np.empty((runs, layout.size), dtype=compute)
-    net = net_rows[0] if runs == 1 else net_rows  # one run: θ (d,)
-    positive = y > 0.5  # the classes, for the accuracy
-    hits = np.empty(net.shape[:-1] + (n,), dtype=bool)
+    # θ itself, updated in place, so that loss_and_grad keeps its views of it
+    net = theta[0] if runs == 1 else theta  # one run: θ (d,)
+    # the accuracy's count of hits as one product: the negatives + Σ [z > 0]·(+1 | −1 by class)
+    sides = np.where(y > 0.5, 1.0, -1.0)
+    negatives = np.count_nonzero(sides < 0)
+    above = np.empty(net.shape[:-1] + (n,))
+    norm_sq = np.empty(runs, dtype=compute)  # |∇|² in g's dtype: no conversion while summing
     lr_t = rates
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
@@ -337,8 +346,6 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
         largest = np.finfo(np.float32).max  # the stored weights must stay finite too
         size = np.empty_like(theta)  # |θ|, into one array made once
         for t in range(steps):
-            if net_rows is not theta:
-                np.copyto(net_rows, theta)
             if per_epoch == 1:
                 loss[t], g, z = loss_and_grad(
                     layout, activation, net, x, y, loss_name, space, neuron_order=True
@@ -351,13 +358,10 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 _, g, _ = loss_and_grad(
                     layout, activation, net, x[index], y[index], loss_name, space, neuron_order=True
                 )
-            # a copy: the workspace's array is overwritten next step, and an optimizer may keep it
-            g = g.reshape(runs, -1).astype(float)
+            g = g.reshape(runs, -1)
             if classify:  # accuracy(z, y), into arrays made once
-                np.greater(z, 0, out=hits)
-                np.equal(hits, positive, out=hits)
-                count = np.count_nonzero(hits) if runs == 1 else hits.sum(axis=-1)
-                correct[t] = count * (1.0 / n)
+                np.greater(z, 0, out=above)
+                correct[t] = (np.matmul(above, sides) + negatives) * (1.0 / n)  # whole numbers
             np.less_equal(loss[t], bound, out=sane[t])
             np.abs(theta, out=size)
             if not size.max() < largest:  # seldom (or NaN): find the rows, slower along an axis
@@ -367,7 +371,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
                 np.copyto(last_sane, theta)
             else:
                 np.copyto(last_sane, theta, where=alive[:, None])
-            np.einsum("ij,ij->i", g, g, out=grad_norm[t])  # |∇|², rooted after the loop
+            grad_norm[t] = np.vecdot(g, g, out=norm_sq)  # |∇|², rooted after the loop
             if plateau is not None:
                 if t > 0 and t % per_epoch == 0:
                     plateau.step(loss[t, plateau_rows])  # the full-data loss after each epoch
@@ -375,15 +379,18 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
             if not isinstance(rates, float):
                 lr_t = rates[t]
             step_hyper = hyper if cycled is None else cycled.hyper_at(hyper, t)
-            move, state = optimizer.update(g, state, lr_t, step_hyper)
-            theta += move  # in place: net_rows may be θ itself
+            if in_place is not None:
+                in_place(theta, g, state, lr_t, step_hyper)
+            else:  # a copy of g: the workspace's array is overwritten next step
+                move, state = optimizer.update(g.astype(float), state, lr_t, step_hyper)
+                theta += move  # in place: the passes hold views of θ
             if keep_weights:
                 weights[t + 1] = theta[:, to_torch]
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
                 if not np.any(alive):
                     taken = t + 1
                     break
-        z = forward(layout, activation, theta[:, to_torch].astype(compute, copy=False), x)
+        z = forward(layout, activation, theta[:, to_torch], x)
         loss[taken] = mean_loss(z, y, loss_name)
         if classify:
             correct[taken] = accuracy(z, y)
@@ -409,7 +416,7 @@ def _train_group(configs: list[NetworkConfig], keep_weights: bool, compute) -> l
             NetworkRun(
                 config=config,
                 weights=path,
-                final_weights=last_sane[r].copy(),
+                final_weights=last_sane[r].astype(float),
                 loss=loss[: k + 1, r].copy(),
                 accuracy=None if correct is None else correct[: k + 1, r].copy(),
                 grad_norm=grad_norm[:k, r].copy(),
