@@ -46,6 +46,8 @@
     return [first, first + 1, first + 2];
   }
   var DURATION_MS = 6000;
+  var FOLLOW_MS = 600;  // the slider follows a typed rate at the latest this long after it
+  var pendingFollow = null;  // the slider's last pending move (followRate): earlier ones are dropped
   var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
 
@@ -780,18 +782,38 @@
       syncRate: function (typed, exponent, low, high) {
         // The slider holds log10(lr): typing a rate moves the slider (pinned to its ends, the
         // error shows under the box); sliding sets the rate to 3 significant digits. Anything
-        // that is not a number leaves both alone.
+        // that is not a number leaves both alone, and so does the slider following the box.
         var none = window.dash_clientside.no_update;
         var context = window.dash_clientside.callback_context || {};
         var fromSlider = (context.triggered || []).some(function (t) { return t.prop_id === "lr-slider.value"; });
         function number(v) { return typeof v === "number" && isFinite(v) ? v : null; }
         function clamp(v) { return Math.min(Math.max(v, low), high); }
+        var rate = number(typed), follows = rate !== null && rate > 0 ? clamp(Math.log10(rate)) : null;
         if (fromSlider) {
           var e = number(exponent);
-          return e === null ? [none, none] : [Number(Math.pow(10, clamp(e)).toPrecision(3)), none];
+          return e === null || e === follows ? [none, none] : [Number(Math.pow(10, clamp(e)).toPrecision(3)), none];
         }
-        var rate = number(typed);
-        return rate !== null && rate > 0 ? [none, clamp(Math.log10(rate))] : [none, none];
+        return follows !== null ? [none, follows] : [none, none];
+      },
+      slideRate: function (exponent, typed, low, high) {
+        return window.dash_clientside.player.syncRate(typed, exponent, low, high)[0];
+      },
+      followRate: function (typed, shown, low, high) {
+        // The slider follows a typed rate once the new run is drawn (or after FOLLOW_MS, when
+        // the rate draws nothing): moved at once, its re-render held back the run's request.
+        // A rate the slider set (slideRate) leaves it where it is.
+        var exponent = window.dash_clientside.player.syncRate(typed, null, low, high)[1];
+        if (exponent === window.dash_clientside.no_update) return;
+        if (typeof shown === "number" && Number(Math.pow(10, shown).toPrecision(3)) === typed) return;
+        var gd = document.querySelector("#contour .js-plotly-plot"), timer = null;
+        function follow() {
+          window.clearTimeout(timer);
+          if (gd && gd.removeListener) gd.removeListener("plotly_afterplot", follow);
+          if (pendingFollow === follow) window.dash_clientside.set_props("lr-slider", { value: exponent });
+        }
+        pendingFollow = follow;
+        timer = window.setTimeout(follow, FOLLOW_MS);
+        if (gd && gd.once) gd.once("plotly_afterplot", follow);
       },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);

@@ -8,7 +8,7 @@
   `python -m benchmarks.browser first-path` runs this figure alone.
 - control change to repainted views: a new learning rate is typed (Enter) 20 times; the time
   runs from the Enter key to the last `plotly_afterplot` of the map, the 3D view and the loss
-  curve. p95 < 300 ms.
+  curve. p95 < 200 ms (CHANGE_TARGET).
 - frames per second while the player runs (the heavy view: 4 runs x 2,000 steps, so every
   frame draws a new step), counted with requestAnimationFrame in the page:
   - the contour view (with the curves; the 3D view detached from the player): >= 50 fps

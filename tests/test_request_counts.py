@@ -1,4 +1,6 @@
-"""One main request, counted: a run is described (RunConfig) once and resolved once.
+"""One main request, counted: a run is described (RunConfig) once and resolved once. And the
+requests one typed learning rate makes the browser send, read from the callback graph the page
+receives (/_dash-dependencies).
 
 The page's main callback reads the controls into a run description, simulates it, draws it and
 writes the link; each of those reads what the description already resolved (the optimizer's and
@@ -55,3 +57,34 @@ def test_each_pinned_run_is_described_once_too(calls):  # noqa: F811
 
 def _drawn(req: PageRequest) -> dict:
     return answers.main_outputs.__wrapped__(req)[1]
+
+
+def _outputs(dependency: dict) -> set[str]:
+    # "..a.figure...b.children.." for several outputs, "a.figure" for one
+    return set(dependency["output"].strip(".").split("...")) if not dependency["no_output"] else set()
+
+
+def _inputs(dependency: dict) -> set[str]:
+    return {f"{i['id']}.{i['property']}" for i in dependency["inputs"]}
+
+
+def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
+    """The renderer holds back a callback while another one that writes its inputs is pending.
+    A typed rate fires the main callback and the rate preview (two requests) and the slider's
+    follower, which writes no prop: nothing they read is still to be written, so both requests
+    leave at once (the slider used to be moved first, issue 16). The runs' Store then feeds the
+    explorers and the Code view, after the new run is drawn."""
+    from app import create_app
+
+    dependencies = create_app().server.test_client().get("/_dash-dependencies").get_json()
+    fired = [d for d in dependencies if "lr.value" in _inputs(d)]
+    servers = [d for d in fired if not d["clientside_function"]]
+    assert len(servers) == 2
+    assert {"contour.figure", "current-config.data"} <= _outputs(servers[0]) | _outputs(servers[1])
+    assert "lr-preview.figure" in _outputs(servers[0]) | _outputs(servers[1])
+    written = set().union(*(_outputs(d) for d in fired if d["clientside_function"]))
+    assert written == set()
+    for server in servers:
+        assert not (_inputs(server) | {f"{s['id']}.{s['property']}" for s in server["state"]}) & written
+    after = [d for d in dependencies if "current-config.data" in _inputs(d)]
+    assert all(not d["clientside_function"] for d in after) and len(after) == 2  # explore, show_code
