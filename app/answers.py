@@ -20,7 +20,7 @@ from dash import Patch, no_update
 
 from app import figures, network_page
 from app.navigation import url_search
-from app.request import PageRequest, request_fields
+from app.request import PageRequest, param_controls, request_fields
 from app.viewmodel import ERROR_SLOTS, compute_views
 from app.viewstate import view_flags
 
@@ -51,9 +51,24 @@ def request_key(request: PageRequest) -> str:
     junk in a request never grows the key.
     """
     own = {"formula", "x_range", "y_range", "table", "upload_x", "upload_y"}
-    parts = [getattr(request, name) for name in request_fields() if name not in own and name != "flags"]
-    parts += [request.own_inputs(), view_flags(request.flags)]
+    controls = {"opt_values", "opt_ids", "sched_values", "sched_ids"}
+    parts = [getattr(request, name) for name in request_fields() if name not in own | controls and name != "flags"]
+    parts += [
+        _typed(request.opt_values, request.opt_ids, request.optimizer),
+        _typed(request.sched_values, request.sched_ids, request.scheduler),
+        request.own_inputs(),
+        view_flags(request.flags),
+    ]
     return "|".join(_digest(part) for part in parts)
+
+
+def _typed(values, ids, owner):
+    """What the run reads of the parameter controls (app.runs.params_from_controls): the
+    chosen owner's non-blank values. A new optimizer's block arriving at its defaults asks the
+    main callback again with other controls, and the same run: the same key."""
+    if not param_controls(values, ids):
+        return [values, ids]
+    return [[i["name"], v] for v, i in zip(values, ids, strict=True) if i["owner"] == owner and v not in (None, "")]
 
 
 def _digest(value) -> str:

@@ -22,15 +22,13 @@ from app.network_page import (
     normalization_choices,
     panel_outputs,
 )
-from app.panels import block_styles, upload_outputs
+from app.panels import chosen_params, upload_outputs
 from app.request import PageRequest, dicts, request_fields
 from app.security import debug_headers
 from app.viewmodel import ERROR_SLOTS, lr_preview
 from app.viewstate import view_flags
 from engine import SURFACES
 from engine.catalog import has_data
-from engine.optimizers import OPTIMIZER_NAMES
-from engine.schedules import SCHEDULER_NAMES
 
 ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
 URL_SLOT = 9  # where Output("url", "search") is among the main callback's outputs
@@ -108,21 +106,30 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
 
-    @answered_in_layout(
-        app,
-        Output({"type": "opt-param-block", "owner": ALL}, "style"),
-        Input("optimizer", "value"),
-    )
-    def show_optimizer_params(optimizer):
-        return block_styles(optimizer, OPTIMIZER_NAMES)
+    # The page holds the chosen optimizer's and scheduler's parameter controls only: a new
+    # choice builds its block. The main callback reads whichever controls are there (ALL).
+    opt_param = {"type": "opt-param", "owner": ALL, "name": ALL}
+    sched_param = {"type": "sched-param", "owner": ALL, "name": ALL}
 
     @answered_in_layout(
         app,
-        Output({"type": "sched-param-block", "owner": ALL}, "style"),
-        Input("scheduler", "value"),
+        Output("opt-params", "children"),
+        Input("optimizer", "value"),
+        State(opt_param, "value"),
+        State(opt_param, "id"),
     )
-    def show_scheduler_params(scheduler):
-        return block_styles(scheduler, SCHEDULER_NAMES)
+    def show_optimizer_params(optimizer, values, ids):
+        return chosen_params("opt-param", optimizer, values, ids)
+
+    @answered_in_layout(
+        app,
+        Output("sched-params", "children"),
+        Input("scheduler", "value"),
+        State(sched_param, "value"),
+        State(sched_param, "id"),
+    )
+    def show_scheduler_params(scheduler, values, ids):
+        return chosen_params("sched-param", scheduler, values, ids)
 
     @answered_in_layout(
         app,
@@ -376,8 +383,6 @@ def register(app) -> None:
 
     # The main callback: every run setting in, every view out. Each input is named for the
     # PageRequest field it fills, so the list is written here only.
-    opt_param = {"type": "opt-param", "owner": ALL, "name": ALL}
-    sched_param = {"type": "sched-param", "owner": ALL, "name": ALL}
     request_inputs = {
         "surface": Input("surface", "value"),
         "optimizer": Input("optimizer", "value"),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dash import dcc, html
 
 from app.i18n import name_in, t
-from engine.optimizers import OPTIMIZERS
+from engine.optimizers import OPTIMIZER_PARAMS, OPTIMIZERS
 from engine.params import ParamSpec
-from engine.schedules import SCHEDULES
+from engine.schedules import SCHEDULER_PARAMS, SCHEDULES
 
 
 def labelled(label: str, control, *, control_id: str | None = None, hint: str | None = None, error_id: str | None = None) -> html.Div:
@@ -75,16 +75,29 @@ def param_control(spec: ParamSpec, kind: str, owner: str, value=None) -> html.Di
     )
 
 
-def param_block(
-    specs: tuple[ParamSpec, ...], kind: str, owner: str, visible: bool, values=None
-) -> html.Div:
-    values = values or {}
+PARAM_SPECS = {"opt-param": OPTIMIZER_PARAMS, "sched-param": SCHEDULER_PARAMS}
+
+
+def param_block(kind: str, owner, shown=None) -> html.Div:
+    """The chosen optimizer's (kind "opt-param") or scheduler's ("sched-param") parameter
+    controls, the only block the page holds: a new choice gets its own block from a callback
+    (app.panels.chosen_params), so the first render skips every other owner's controls.
+
+    shown: values by parameter name, as the controls hold them (control_value); an unknown
+    owner (a tampered request) gets an empty block.
+    """
+    specs = PARAM_SPECS[kind].get(owner, ()) if isinstance(owner, str) else ()
+    shown = shown or {}
     return html.Div(
-        [param_control(spec, kind, owner, _control_value(spec, values.get(spec.name))) for spec in specs],
-        id={"type": f"{kind}-block", "owner": owner},
+        [param_control(spec, kind, owner, shown.get(spec.name)) for spec in specs],
         className="param-block",
-        style={} if visible else {"display": "none"},
     )
+
+
+def control_values(kind: str, owner: str, params: dict) -> dict:
+    """A run's configured parameters as their controls show them."""
+    specs = PARAM_SPECS[kind].get(owner, ())
+    return {spec.name: _control_value(spec, params.get(spec.name)) for spec in specs}
 
 
 def _control_value(spec: ParamSpec, value):

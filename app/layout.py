@@ -14,6 +14,7 @@ from dash import dcc, html
 from app import network_page
 from app.controls import (
     batch_options,
+    control_values,
     labelled,
     optimizer_options,
     option,
@@ -27,8 +28,6 @@ from app.runs import config_to_dict
 from app.upload import MAX_UPLOAD_BYTES
 from engine import SURFACES, limits
 from engine.catalog import DATA_SURFACES, has_data
-from engine.optimizers import OPTIMIZER_NAMES, OPTIMIZER_PARAMS
-from engine.schedules import SCHEDULER_NAMES, SCHEDULER_PARAMS
 
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -154,17 +153,11 @@ def controls(state, lang: str) -> html.Aside:
                 ),
                 control_id="optimizer",
             ),
+            # Only the chosen optimizer's parameters: a new choice brings its own block
+            # (callbacks.show_optimizer_params): the first render skips ~190 of ~390 components.
             html.Div(
-                [
-                    param_block(
-                        OPTIMIZER_PARAMS[name],
-                        "opt-param",
-                        name,
-                        name == config.optimizer,
-                        config.optimizer_params if name == config.optimizer else {},
-                    )
-                    for name in OPTIMIZER_NAMES
-                ],
+                param_block("opt-param", config.optimizer, control_values("opt-param", config.optimizer, config.optimizer_params)),
+                id="opt-params",
                 className="param-blocks",
             ),
             labelled(
@@ -205,16 +198,8 @@ def controls(state, lang: str) -> html.Aside:
                 control_id="scheduler",
             ),
             html.Div(
-                [
-                    param_block(
-                        SCHEDULER_PARAMS[name],
-                        "sched-param",
-                        name,
-                        name == config.scheduler,
-                        config.scheduler_params if name == config.scheduler else {},
-                    )
-                    for name in SCHEDULER_NAMES
-                ],
+                param_block("sched-param", config.scheduler, control_values("sched-param", config.scheduler, config.scheduler_params)),
+                id="sched-params",
                 className="param-blocks",
             ),
             dcc.Graph(id="lr-preview", config={"displayModeBar": False, "staticPlot": True}, className="lr-preview"),

@@ -3,34 +3,26 @@ parameters, and the columns an uploaded table offers."""
 
 from __future__ import annotations
 
-import flask
-from dash import ctx, html, no_update
-from dash.exceptions import MissingCallbackContextException
+from dash import html, no_update
 
-from app.request import listed
+from app.controls import param_block
+from app.request import number, param_controls
 from app.upload import UploadError, read_upload, table_to_store
 
 
-def block_styles(chosen, names) -> list[dict]:
-    """The style of each parameter block (one per optimizer or scheduler): only the chosen
-    one's is shown.
-
-    In a callback the blocks are the ones its request names as outputs (Dash wants one
-    style for each, and a tampered request may name fewer or others); called directly (the
-    layout's first answer, app.factory.layout_answers), all of names.
-    """
-    owners = list(names)
-    if flask.has_request_context():
-        try:
-            owners = [_owner(block) for block in listed(ctx.outputs_list)]
-        except (LookupError, MissingCallbackContextException):  # the layout's request: no callback
-            pass
-    return [{} if owner == chosen else {"display": "none"} for owner in owners]
+def chosen_params(kind: str, chosen, values, ids) -> html.Div:
+    """The parameter block for the optimizer or scheduler just chosen, with its defaults; what
+    the student typed stays when the block shown is already the chosen one's (the layout's
+    first answer, app.factory.layout_answers). values and ids are the shown controls' (ALL)."""
+    shown = {}
+    if param_controls(values, ids):
+        # only what a control can hold: a tampered request's lists or dicts are left out
+        shown = {i["name"]: v for v, i in zip(values, ids, strict=True) if i["owner"] == chosen and shown_value(v)}
+    return param_block(kind, chosen, shown)
 
 
-def _owner(block) -> str | None:
-    block_id = block.get("id") if isinstance(block, dict) else None
-    return block_id.get("owner") if isinstance(block_id, dict) else None
+def shown_value(value) -> bool:
+    return isinstance(value, str) or number(value) is not None
 
 
 def upload_outputs(contents, filename):

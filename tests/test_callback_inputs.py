@@ -29,11 +29,11 @@ from app.explorers import clicked_rate, explore_outputs, map_cell_target
 from app.factory import create_app
 from app.i18n import t
 from app.navigation import clicked_start, navigation_target, pinned_after
-from app.panels import block_styles, upload_outputs
+from app.panels import chosen_params, upload_outputs
 from app.runs import config_to_dict, own_problem, stored_configs
 from app.viewmodel import lr_preview
 from app.viewstate import MAX_PINNED
-from engine import OPTIMIZER_NAMES, SCHEDULER_NAMES, SCHEDULER_PARAMS, RunConfig, limits
+from engine import OPTIMIZER_PARAMS, SCHEDULER_NAMES, SCHEDULER_PARAMS, RunConfig, limits
 
 # Values of the wrong type or beyond any range. None of them is a click on a point with
 # numeric data, a known name, or a list of controls.
@@ -102,10 +102,39 @@ def finite_number(value) -> bool:
 # --------------------------------------------------------------------------- what harmless means
 
 
-def styles_ok(count: int) -> Callable:
-    return lambda out: (
-        len(out) == count and all(s in ({}, HIDDEN) for s in out) and out.count({}) <= 1
-    )
+def param_controls_of(block) -> list:
+    """The parameter controls in a block (those with an id), in order."""
+    return [c for c in block._traverse() if isinstance(getattr(c, "id", None), dict)]
+
+
+def block_ok(kind: str) -> Callable:
+    """A parameter block of one owner at most, each control holding a value an input can show."""
+
+    def ok(out) -> bool:
+        controls = param_controls_of(out)
+        return (
+            out.className == "param-block"
+            and len({c.id["owner"] for c in controls}) <= 1
+            and all(c.id["type"] == kind for c in controls)
+            and all(getattr(c, "value", None) is None or type(c.value) in (str, int, float) for c in controls)
+        )
+
+    return ok
+
+
+def shows_defaults_of(table: dict, owner: str) -> Callable:
+    """The owner's block with each parameter at its default: blank inputs, menus at the default."""
+
+    def ok(out) -> bool:
+        controls = param_controls_of(out)
+        names = [c.id["name"] for c in controls]
+        return (
+            names == [s.name for s in table[owner]]
+            and {c.id["owner"] for c in controls} == {owner}
+            and all(c.value in (None, s.default, str(s.default).lower()) for c, s in zip(controls, table[owner], strict=True))
+        )
+
+    return ok
 
 
 def data_controls_ok(out) -> bool:
@@ -185,13 +214,15 @@ class Case:
 
 
 CASES = {
+    # The block of the optimizer just chosen, while the previous one's controls are shown.
     "show_optimizer_params": Case(
-        ("momentum",), (None,), styles_ok(len(OPTIMIZER_NAMES)),
-        lambda out: out[OPTIMIZER_NAMES.index("momentum")] == {},
+        ("momentum", [0.5, "0.9,0.99"], [{"type": "opt-param", "owner": "sgd", "name": "momentum"},
+                                        {"type": "opt-param", "owner": "adam", "name": "betas"}]),
+        ("optimizer",), block_ok("opt-param"), shows_defaults_of(OPTIMIZER_PARAMS, "momentum"),
     ),
     "show_scheduler_params": Case(
-        ("cyclic",), (None,), styles_ok(len(SCHEDULER_NAMES)),
-        lambda out: out[SCHEDULER_NAMES.index("cyclic")] == {},
+        ("cyclic", [0.3], [{"type": "sched-param", "owner": "step", "name": "gamma"}]),
+        ("scheduler",), block_ok("sched-param"), shows_defaults_of(SCHEDULER_PARAMS, "cyclic"),
     ),
     "data_controls": Case(
         ("linreg", NORMALIZATION_OPTIONS, FLAGS), ("surface",), data_controls_ok,
@@ -453,12 +484,15 @@ def test_the_rate_preview_keeps_the_last_picture_on_odd_values():
     assert lr_preview("cyclic", 0.1, 100, SCHED_VALUES[:-1], SCHED_IDS) is no_update
 
 
-def test_parameter_blocks_show_only_a_known_owner():
-    assert block_styles("adam", OPTIMIZER_NAMES) == [
-        {} if n == "adam" else HIDDEN for n in OPTIMIZER_NAMES
-    ]
+def test_a_parameter_block_is_built_for_a_known_owner_only():
+    ids = [{"type": "opt-param", "owner": "adam", "name": "betas"}, {"type": "opt-param", "owner": "adam", "name": "eps"}]
+    kept = chosen_params("opt-param", "adam", ["0.8,0.9", 1e-6], ids)  # the shown block is Adam's
+    assert [c.value for c in param_controls_of(kept)][:2] == ["0.8,0.9", 1e-6]
     for odd in ODD_VALUES:
-        assert block_styles(odd, OPTIMIZER_NAMES) == [HIDDEN] * len(OPTIMIZER_NAMES), odd
+        assert param_controls_of(chosen_params("opt-param", odd, [None], ids[:1])) == [], odd
+        # Odd typed values are dropped (the control shows its default), the controls stay.
+        block = chosen_params("opt-param", "adam", [odd, 1e-6], ids)
+        assert param_controls_of(block)[0].value in (None, odd) and block_ok("opt-param")(block), odd
 
 
 def test_data_controls_with_odd_values(registered):

@@ -121,9 +121,9 @@ def views(pinned=None, opt_typed=None, sched_typed=None, **controls):
     )
 
 
-def _layout_params(kind: str) -> tuple[list, list]:
+def _layout_params(kind: str, **config) -> tuple[list, list]:
     ids, values = [], []
-    for component in page(ViewState(current=RunConfig()))._traverse():
+    for component in page(ViewState(current=RunConfig(**config)))._traverse():
         control_id = getattr(component, "id", None)
         if isinstance(control_id, dict) and control_id.get("type") == kind:
             ids.append(control_id)
@@ -132,9 +132,12 @@ def _layout_params(kind: str) -> tuple[list, list]:
 
 
 def test_the_fake_controls_are_the_page_controls():
-    """The ids and initial values used below are the ones the page really holds, in order."""
-    assert _layout_params("opt-param") == (OPT_IDS, OPT_VALUES)
-    assert _layout_params("sched-param") == (SCHED_IDS, SCHED_VALUES)
+    """The ids and initial values used below are, owner by owner, the ones the page holds
+    while that optimizer or scheduler is chosen (it holds the chosen one's only)."""
+    for name in OPTIMIZER_NAMES:
+        assert _layout_params("opt-param", optimizer=name) == _ids_and_values("opt-param", OPTIMIZER_PARAMS, (name,))
+    for name in SCHEDULER_NAMES:
+        assert _layout_params("sched-param", scheduler=name) == _ids_and_values("sched-param", SCHEDULER_PARAMS, (name,))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -790,15 +793,25 @@ def test_click_on_the_map_sets_the_start(registered):
     )
 
 
-def test_only_the_chosen_optimizer_and_scheduler_show_their_parameters(registered):
+def _block_params(block) -> tuple[list, list]:
+    controls = [c for c in block._traverse() if isinstance(getattr(c, "id", None), dict)]
+    return [c.id for c in controls], [getattr(c, "value", None) for c in controls]
+
+
+def test_a_new_choice_shows_its_own_parameters_at_their_defaults(registered):
+    """Choosing an optimizer or scheduler replaces the shown block (the previous one's, typed
+    into) with the chosen one's controls at their defaults, as the page would hold them."""
     show_opt, _ = registered["show_optimizer_params"]
     show_sched, _ = registered["show_scheduler_params"]
+    typed_ids, _ = _ids_and_values("opt-param", OPTIMIZER_PARAMS, ("adam",))
+    typed = ["0.5"] * len(typed_ids)
     for name in OPTIMIZER_NAMES:
-        styles = call(show_opt, name)
-        assert [s == {} for s in styles] == [n == name for n in OPTIMIZER_NAMES]
+        block = call(show_opt, name, typed, typed_ids, triggered="optimizer")
+        expected = (typed_ids, typed) if name == "adam" else _ids_and_values("opt-param", OPTIMIZER_PARAMS, (name,))
+        assert _block_params(block) == expected
     for name in SCHEDULER_NAMES:
-        styles = call(show_sched, name)
-        assert [s == {} for s in styles] == [n == name for n in SCHEDULER_NAMES]
+        block = call(show_sched, name, [], [], triggered="scheduler")
+        assert _block_params(block) == _ids_and_values("sched-param", SCHEDULER_PARAMS, (name,))
 
 
 def test_main_callback_returns_one_value_per_output(registered):

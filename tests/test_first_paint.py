@@ -12,10 +12,11 @@ from serving import AppShape
 from app import create_app
 from app.answers import main_outputs
 from app.callbacks import IN_LAYOUT
+from app.controls import optimizer_label
 from app.lessons import LESSONS
 from app.links import encode
 from app.viewstate import ViewState
-from engine import RunConfig
+from engine import OPTIMIZER_PARAMS, SCHEDULER_PARAMS, RunConfig
 
 
 def props(layout, component_id):
@@ -216,4 +217,85 @@ def test_the_first_view_is_complete_while_every_callback_is_held(dash_duo):
         assert asked == {"callbacks": 0, "layouts": 2}
     finally:
         release.set()
+    assert dash_duo.get_logs() == []
+
+
+def param_controls(layout) -> list[tuple[dict, object]]:
+    """(id, value) of every optimizer or scheduler parameter control in a /_dash-layout answer."""
+    found, pending = [], [layout]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, list):
+            pending[:0] = node
+        elif isinstance(node, dict):
+            inner = node.get("props") if isinstance(node.get("props"), dict) else node
+            key = inner.get("id")
+            if isinstance(key, dict) and key.get("type") in ("opt-param", "sched-param"):
+                found.append((key, inner.get("value")))
+            pending[:0] = list(inner.values())
+    return found
+
+
+@pytest.mark.parametrize(
+    ("query", "optimizer", "scheduler", "typed"),
+    [
+        ("", "sgd", "constant", {}),
+        ("optimizer=momentum&momentum=0.5&scheduler=step&gamma=0.5", "momentum", "step", {"momentum": 0.5, "gamma": 0.5}),
+        ("lang=ko&optimizer=adam&betas=0.8,0.9&scheduler=cyclic", "adam", "cyclic", {"betas": "0.8,0.9"}),
+        ("preset=scheduler-escape", "sgd", "cosine_restarts", {"T_0": 100, "eta_min": 0.1}),  # a lesson's own settings
+    ],
+)
+def test_the_page_holds_only_the_chosen_optimizers_and_schedulers_parameters(client, query, optimizer, scheduler, typed):
+    """The first render builds no hidden parameter block: the controls are the chosen
+    optimizer's and scheduler's, in the engine's order, holding what the link set."""
+    controls = param_controls(layout_for(client, query))
+    expected = [("opt-param", optimizer, s.name) for s in OPTIMIZER_PARAMS[optimizer]]
+    expected += [("sched-param", scheduler, s.name) for s in SCHEDULER_PARAMS[scheduler]]
+    assert [(k["type"], k["owner"], k["name"]) for k, _ in controls] == expected
+    specs = {(k, s.name): s for k, table in (("opt-param", OPTIMIZER_PARAMS[optimizer]), ("sched-param", SCHEDULER_PARAMS[scheduler])) for s in table}
+    for key, value in controls:
+        assert value == typed.get(key["name"], shown_default(specs[key["type"], key["name"]])), (key, value)
+
+
+def shown_default(spec):
+    """What a control untouched by the link holds: an input blank, a menu at the default."""
+    if spec.kind == "choice":
+        return spec.default
+    return str(bool(spec.default)).lower() if spec.kind == "bool" else None
+
+
+CONTOUR = "var gd = document.querySelector('#contour .js-plotly-plot'); return gd && JSON.stringify(gd.data.slice(1).map(function (t) { return Array.from(t.x); }));"
+PARAM = "var e = document.getElementById(JSON.stringify({name: arguments[1], owner: arguments[0], type: 'opt-param'})); return e && [e.value, e.placeholder];"
+
+
+@pytest.mark.browser
+def test_a_new_optimizer_shows_its_parameters_and_a_typed_one_reaches_the_run(dash_duo):
+    """Choosing Momentum shows its controls at their defaults (blank, the default as the
+    placeholder) and runs it; a value typed there redraws the path and goes into the address,
+    a value beyond its range says why; choosing Adam drops Momentum's controls and its value."""
+    dash_duo.start_server(create_app())
+    driver = dash_duo.driver
+    wait_until(lambda: driver.execute_script(CONTOUR), timeout=20, message="the first path")
+    sgd_path = driver.execute_script(CONTOUR)
+    assert driver.execute_script(PARAM, "sgd", "weight_decay") == ["", "default 0"]
+
+    dash_duo.select_dcc_dropdown("#optimizer", value=optimizer_label("momentum", "en"))
+    wait_until(lambda: driver.execute_script(PARAM, "momentum", "momentum") == ["", "default 0.9"], message="Momentum's controls")
+    assert driver.execute_script(PARAM, "sgd", "weight_decay") is None
+    wait_until(lambda: driver.execute_script(CONTOUR) != sgd_path, message="the momentum run drawn")
+    momentum_path = driver.execute_script(CONTOUR)
+
+    field = driver.execute_script("return document.getElementById(arguments[0]);", json.dumps({"name": "momentum", "owner": "momentum", "type": "opt-param"}, separators=(",", ":")))
+    field.send_keys("0.5\n")
+    wait_until(lambda: driver.execute_script(CONTOUR) not in (momentum_path, sgd_path), message="the typed momentum's run")
+    wait_until(lambda: "momentum=0.5" in driver.current_url, message="the address with momentum=0.5")
+    field.clear()
+    field.send_keys("5\n")
+    dash_duo.wait_for_contains_text("#params-error", "momentum", timeout=10)
+
+    dash_duo.select_dcc_dropdown("#optimizer", value=optimizer_label("adam", "en"))
+    wait_until(lambda: driver.execute_script(PARAM, "adam", "betas") == ["", "default 0.9, 0.999"], message="Adam's controls")
+    assert driver.execute_script(PARAM, "momentum", "momentum") is None
+    wait_until(lambda: "optimizer=adam" in driver.current_url and "momentum" not in driver.current_url, message="Adam's address")
+    wait_until(lambda: dash_duo.find_element("#params-error").text == "", message="the error cleared")
     assert dash_duo.get_logs() == []

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 from dash import no_update
+from dash._utils import to_json
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from serving import strict_json, worst_requests
@@ -310,6 +311,23 @@ def test_the_key_holds_only_what_the_answer_depends_on():
     assert answers.request_key(upload) != answers.request_key(other)
     long_pins = answers.request_key(_with(upload, pinned=[{"lr": 0.1}] * 100_000))
     assert len(answers.request_key(upload)) < 2000 and len(long_pins) < 2000
+
+
+def test_a_new_optimizers_block_at_its_defaults_asks_for_the_answer_already_kept():
+    """Choosing an optimizer asks the main callback twice: with the old block's controls, then
+    with the new block at its defaults. Both read the same run: one key, one answer."""
+    def ids(owner, *names):
+        return [{"type": "opt-param", "owner": owner, "name": name} for name in names]
+
+    old_block = _with(BUILT_IN, optimizer="momentum", opt_values=[0.01], opt_ids=ids("sgd", "weight_decay"))
+    new_block = _with(BUILT_IN, optimizer="momentum", opt_values=[None, "", None], opt_ids=ids("momentum", "momentum", "dampening", "weight_decay"))
+    assert answers.request_key(old_block) == answers.request_key(new_block)
+    assert strict_json(to_json(answers._main_outputs(old_block))) == strict_json(to_json(answers._main_outputs(new_block)))
+    typed = _with(new_block, opt_values=[0.5, "", None])
+    assert answers.request_key(typed) != answers.request_key(new_block)
+    # controls a tampered request sends that name no parameter still count as they are
+    odd = _with(new_block, opt_ids=[1, 2, 3])
+    assert answers.request_key(odd) != answers.request_key(new_block)
 
 
 def test_the_memo_stays_within_its_bytes_and_drops_the_oldest_first():

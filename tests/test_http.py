@@ -469,25 +469,35 @@ def test_every_callback_with_garbage_values_gives_a_page_or_a_4xx(server, sessio
     assert failures == [], "\n".join(failures[:10])
 
 
-def test_pattern_outputs_answer_the_blocks_the_request_names(server, session, shape):
-    """A callback with one output per matching control (the parameter blocks) answers one
-    per output the request names, however many and in whatever order, not a 500."""
+def test_a_parameter_block_holds_the_chosen_owners_controls_whatever_the_request_shows(server, session, shape):
+    """The callbacks that build the chosen optimizer's or scheduler's parameter block (the page
+    holds that one only) answer its controls whatever controls the request says are shown:
+    none, or another owner's holding odd values; an unknown owner gets none; never a 500."""
+    from engine import OPTIMIZER_PARAMS, SCHEDULER_PARAMS
+
+    tables = {
+        "opt-params.children": ("opt-param", "adam", OPTIMIZER_PARAMS),
+        "sched-params.children": ("sched-param", "cyclic", SCHEDULER_PARAMS),
+    }
     checked = 0
-    for dependency in shape.server_callbacks():
+    for dependency in (d for d in shape.server_callbacks() if d["output"] in tables):
+        kind, other, table = tables[dependency["output"]]
         body = shape.body(dependency)
-        if dependency["output"].startswith("..") or not isinstance(body["outputs"], list):
-            continue
-        blocks = body["outputs"]
-        chosen = body["inputs"][0]["value"]  # the optimizer or scheduler on the page
-        other = {**blocks[0], "id": {**blocks[0]["id"], "owner": "nope"}}
-        for outputs in (blocks, blocks[:1], [], blocks[::-1], [*blocks, blocks[0]], [other]):
-            response = post_callback(session, server.url, {**body, "outputs": outputs})
-            assert response.status_code == 200, (dependency["output"], len(outputs), response.text[:300])
-            answer = strict_json(response.text)["response"]
-            named = {json.dumps(o["id"], sort_keys=True, separators=(",", ":")): o["id"]["owner"] for o in outputs}
-            assert set(answer) == set(named)
-            for key, owner in named.items():
-                assert answer[key]["style"] == ({} if owner == chosen else {"display": "none"})
+        values, ids = body["state"]
+        odd = ([1], {"a": 1}, "x", None)
+        moved = [{**e["id"], "owner": "nope"} for e in ids]  # another owner's controls, holding odd values
+        stranger = [
+            [{**v, "id": m, "value": odd[i % len(odd)]} for i, (v, m) in enumerate(zip(values, moved, strict=True))],
+            [{**e, "id": m, "value": m} for e, m in zip(ids, moved, strict=True)],
+        ]
+        for chosen in (body["inputs"][0]["value"], other, "nope"):
+            for state in ([values, ids], [[], []], stranger):
+                request = {**body, "inputs": [{**body["inputs"][0], "value": chosen}], "state": state}
+                response = post_callback(session, server.url, request)
+                assert response.status_code == 200, (dependency["output"], chosen, response.text[:300])
+                block = strict_json(response.text)["response"][dependency["output"].split(".")[0]]["children"]
+                controls = [c["props"]["children"][1]["props"]["id"] for c in block["props"]["children"]]
+                assert controls == [{"type": kind, "owner": chosen, "name": spec.name} for spec in table.get(chosen, ())]
         checked += 1
     assert checked == 2  # the optimizers' and the schedulers' parameter blocks
 
