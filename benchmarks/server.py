@@ -99,10 +99,13 @@ def load_body(shape, values: dict) -> dict:
 
 
 def recompute_function(app):
+    """The undecorated main callback, called with the request's inputs and states in order
+    (Dash passes them by name: its dependencies are a dict)."""
     for entry in app.callback_map.values():
         function = getattr(entry.get("callback"), "__wrapped__", None)
         if function is not None and function.__name__ == "recompute":
-            return function
+            names = entry["inputs_state_indices"]
+            return lambda *values: function(**{name: values[index] for name, index in names.items()})
     raise LookupError("no recompute callback")
 
 

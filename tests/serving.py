@@ -204,10 +204,16 @@ class AppShape:
                 pattern = _parse_id(spec["id"])
                 prop = spec["property"]
                 if isinstance(pattern, dict):
+                    shown = self.matching(pattern)
+                    # a value for a parameter of an owner the page does not show yet: its block,
+                    # as the browser holds it once that optimizer or scheduler is chosen
+                    shown += [({"type": pattern["type"], "owner": owner, "name": name}, {})
+                              for owner, name in _typed_controls(values, pattern.get("type"))
+                              if not any(cid.get("owner") == owner and cid.get("name") == name for cid, _ in shown)]
                     out.append([
                         {"id": cid, "property": prop, "value": cid if prop == "id" else
                          values.get((cid.get("owner"), cid.get("name")), props.get(prop))}
-                        for cid, props in self.matching(pattern)
+                        for cid, props in shown
                     ])  # fmt: skip
                 else:
                     props = next((p for cid, p in self.components if cid == pattern), {})
@@ -233,6 +239,16 @@ class AppShape:
             "changedPropIds": changed,
             "state": entries(dependency["state"]),
         }
+
+
+def _typed_controls(values: dict, kind) -> list[tuple[str, str]]:
+    """The (owner, name) keys of values that name a parameter control of kind ("opt-param"
+    or "sched-param")."""
+    from engine.optimizers import OPTIMIZER_PARAMS
+    from engine.schedules import SCHEDULER_PARAMS
+
+    table = {"opt-param": OPTIMIZER_PARAMS, "sched-param": SCHEDULER_PARAMS}.get(kind, {})
+    return [key for key in values if isinstance(key, tuple) and len(key) == 2 and key[0] in table]
 
 
 def _split_output(output: str) -> list[str]:
