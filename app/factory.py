@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import brotli
 import dash
 from dash import ClientsideFunction, Input, Output, dcc, no_update
 from flask import Flask, g, has_request_context, request
@@ -38,11 +39,18 @@ class BundleCache:
         return self.bodies.get(key)
 
     def set(self, key: str, value: bytes) -> None:
-        if not key.endswith(UNCACHED):
-            self.bodies[key] = value
+        # flask-compress calls this after every compressed answer, a stored one included
+        if key.endswith(UNCACHED) or key in self.bodies:
+            return
+        if key.startswith("br;"):  # kept for the process's life: worth a denser brotli once
+            value = brotli.compress(brotli.decompress(value), quality=BUNDLE_BROTLI_QUALITY)
+        self.bodies[key] = value
 
 
 UNCACHED = "\0uncached"
+# Brotli quality of a stored bundle: plotly.min.js 1.24 MB instead of level 4's 1.38 MB, for
+# ~0.1 s more CPU once per process (quality 9: 1.21 MB, 0.36 s; 11: 1.09 MB, 8 s)
+BUNDLE_BROTLI_QUALITY = 6
 
 
 def serve_compressed(server: Flask, prefix: str) -> None:
