@@ -4,8 +4,8 @@
   recording every step's weights: under 150 ms;
 - a 41 x 41 slice of its loss through the final weights along the path's PCA directions,
   float32, every grid point through the network at once: under 100 ms;
-- 60 such networks at once (the learning-rate finder's rates, 1e-4 to 1), 1,000 steps:
-  under 1 s, beside its baseline (a sample of the same networks trained one by one, scaled
+- 60 such networks at once (the learning-rate finder's rates, 1e-4 to 1), 1,000 steps, in
+  the finder's float32 (EXPLORE_PRECISION; float64 printed for reference): under 1 s, beside its baseline (a sample of the same networks trained one by one, scaled
   to 60; the ratio compares CPU times);
 - the explorers (engine/network/explore.py): the LR finder's 60 networks, FINDER_STEPS steps
   each, float32 passes, in one train_many call: under 1 s, beside its baseline (a sample of
@@ -257,7 +257,8 @@ def run(args) -> list[Row]:
                     finder,
                     precision,
                     max(1, repeats // 2),
-                    target,
+                    # the target is the finder's, which trains in EXPLORE_PRECISION; float64 for reference
+                    target if precision == EXPLORE_PRECISION else None,
                 )
             )
     rows += explorer_rows(config, repeats)
