@@ -434,3 +434,22 @@ def test_the_networks_curves_share_the_surfaces_axes(x_axis):
     assert network["yaxis"]["type"] == surface["yaxis"]["type"] == "log"
     assert network["yaxis"].get("dtick") == surface["yaxis"].get("dtick")
     assert network["xaxis"]["title"]["text"] == figures.curves.curve_x_title(x_axis, "en")
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_a_short_log_axis_gets_a_few_round_labels_spread_over_it(seed):
+    """Under two decades Plotly labelled 6, 8, ... 22 crowded at the top of a 85 px axis."""
+    from app.figures.curves import short_log_ticks
+
+    rng = np.random.default_rng(seed)
+    low = 10.0 ** rng.uniform(-8, 8)
+    high = low * 10.0 ** rng.uniform(0.05, 1.99)
+    ticks = short_log_ticks([{"y": [low, (low + high) / 2, high]}])
+    span = np.log10(high / low)
+    if span > 0.15:  # any range over ~40 % has round values to label
+        assert ticks is not None, (low, high)
+    if ticks is not None:
+        assert 2 <= len(ticks) <= 9 and low <= ticks[0] and ticks[-1] <= high
+        assert np.min(np.diff(np.log10(ticks))) >= span / 5 - 1e-9
+        # round: steps of 1, 2, 2.5 or 5 (75, 100, 125) need three significant digits at most
+        assert all(float(f"{v:.3g}") == v for v in ticks), ticks

@@ -122,6 +122,7 @@ def curve_axes(curves: list[dict], log: bool, y_title: str, x_axis: str, lang: s
     note such as the floor), with whole decades between labels on a log axis (decade_step of
     the curves' y). y_range: a fixed linear range (the accuracy's 0 to 100 %)."""
     step = decade_step(curves) if log else None
+    short = short_log_ticks(curves) if log and step is None else None
     return {
         "margin": {"l": 62, "r": 12, "t": 36, "b": 44},
         "xaxis": {
@@ -136,6 +137,7 @@ def curve_axes(curves: list[dict], log: bool, y_title: str, x_axis: str, lang: s
             "exponentformat": "power",
             # Whole decades, a few labels whatever the range: no crowd of 2s and 5s.
             **({"dtick": step} if step else {}),
+            **({"tickmode": "array", "tickvals": short} if short else {}),
             **({"range": y_range} if y_range is not None else {}),
             "gridcolor": "#e4e7eb",
             "rangemode": "normal" if log else "tozero",
@@ -171,6 +173,39 @@ def decade_step(curves: list[dict]) -> int | None:
     if decades < 2:
         return None
     return max(1, int(np.ceil(decades / LOG_LABELS)))
+
+
+def short_log_ticks(curves: list[dict]) -> list[float] | None:
+    """The labels of a log axis spanning under two decades: round values (steps of 1, 2, 2.5
+    or 5 times a power of ten, else 1-2-5, 1-3 or whole decades), as many as keep each gap at
+    least a fifth of the span: Plotly's own labelled 6, 8, ... 22 on a 85 px axis, crowded
+    together at the top. None: Plotly's own (no two such values in range)."""
+    values = np.concatenate([np.asarray(c["y"], dtype=float) for c in curves if len(c.get("y", []))] or [np.ones(1)])
+    values = values[np.isfinite(values) & (values > 0)]
+    if len(values) == 0 or values.max() <= values.min():
+        return None
+    low, high = float(values.min()), float(values.max())
+    span = np.log10(high / low)
+    if span >= 2:
+        return None
+    top = int(np.floor(np.log10(high)))
+    candidates = [
+        np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+        for power in range(top - 2, top + 1)
+        for step in (m * 10.0**power for m in (1, 2, 2.5, 5))
+        if (high - low) / step <= 8
+    ]
+    powers = 10.0 ** np.arange(top - 3, top + 1)
+    candidates.append(np.sort(np.concatenate([powers, 2 * powers, 5 * powers])))
+    candidates.append(np.sort(np.concatenate([powers, 3 * powers])))
+    candidates.append(powers)
+    best = None
+    for ticks in candidates:
+        ticks = ticks[(ticks >= low) & (ticks <= high)]
+        if len(ticks) >= 2 and np.min(np.diff(np.log10(ticks))) >= span / 5 - 1e-12:
+            if best is None or len(ticks) > len(best):
+                best = ticks
+    return None if best is None else [float(f"{v:.12g}") for v in best]
 
 
 def finite_values(values: np.ndarray) -> np.ndarray:
