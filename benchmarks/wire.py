@@ -195,36 +195,22 @@ def run(args) -> list[Row]:
     later = visit(Browser(app.server.test_client(), ASKED), shape)
     bundle = next(u for u in shape.page_links if "dash_renderer" in u)
     headers = app.server.test_client().get(bundle, headers={"Accept-Encoding": ASKED}).headers
-    rows.append(
-        Row(
-            f"wire: first visit, Accept-Encoding: {ASKED}",
-            packed.received,
-            FIRST_VISIT_TARGET,
-            ratio=plain.received / packed.received,
-            unit="bytes",
-            note=f"{packed.requests} requests; uncompressed {kb(plain.received)}; {breakdown(packed)}",
-        )
+    first_visits = (
+        (ASKED, packed, f"{packed.requests} requests; uncompressed {kb(plain.received)}; {breakdown(packed)}"),
+        (f"{ASKED}, any student after the first", later, breakdown(later)),
+        (f"{PLAIN_HTTP} (plain HTTP)", gzipped, breakdown(gzipped)),
     )
-    rows.append(
-        Row(
-            f"wire: first visit, Accept-Encoding: {ASKED}, any student after the first",
-            later.received,
-            FIRST_VISIT_TARGET,
-            ratio=plain.received / later.received,
-            unit="bytes",
-            note=breakdown(later),
+    for asked, done, note in first_visits:
+        rows.append(
+            Row(
+                f"wire: first visit, Accept-Encoding: {asked}",
+                done.received,
+                FIRST_VISIT_TARGET,
+                ratio=plain.received / done.received,
+                unit="bytes",
+                note=note,
+            )
         )
-    )
-    rows.append(
-        Row(
-            f"wire: first visit, Accept-Encoding: {PLAIN_HTTP} (plain HTTP)",
-            gzipped.received,
-            FIRST_VISIT_TARGET,
-            ratio=plain.received / gzipped.received,
-            unit="bytes",
-            note=breakdown(gzipped),
-        )
-    )
     rows.append(
         Row(
             "wire: second visit (browser cache from the first)",

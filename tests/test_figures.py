@@ -442,7 +442,8 @@ def test_a_short_log_axis_gets_a_few_round_labels_spread_over_it(seed):
     from app.figures.curves import short_log_ticks
 
     rng = np.random.default_rng(seed)
-    low = 10.0 ** rng.uniform(-8, 8)
+    # at float's ends too: a run to overflow or a loss of 5e-324 (the fuzz test found one)
+    low = 10.0 ** rng.uniform(-320, 305) if seed % 4 == 0 else 10.0 ** rng.uniform(-8, 8)
     high = low * 10.0 ** rng.uniform(0.05, 1.99)
     ticks = short_log_ticks([{"y": [low, (low + high) / 2, high]}])
     span = np.log10(high / low)
@@ -452,4 +453,5 @@ def test_a_short_log_axis_gets_a_few_round_labels_spread_over_it(seed):
         assert 2 <= len(ticks) <= 9 and low <= ticks[0] and ticks[-1] <= high
         assert np.min(np.diff(np.log10(ticks))) >= span / 5 - 1e-9
         # round: steps of 1, 2, 2.5 or 5 (75, 100, 125) need three significant digits at most
-        assert all(float(f"{v:.3g}") == v for v in ticks), ticks
+        if low > 1e-300:  # a subnormal number has no short decimal form
+            assert all(float(f"{v:.3g}") == v for v in ticks), ticks

@@ -189,22 +189,23 @@ def short_log_ticks(curves: list[dict]) -> list[float] | None:
     if span >= 2:
         return None
     top = int(np.floor(np.log10(high)))
-    candidates = [
-        np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
-        for power in range(top - 2, top + 1)
-        for step in (m * 10.0**power for m in (1, 2, 2.5, 5))
-        if (high - low) / step <= 8
-    ]
-    powers = 10.0 ** np.arange(top - 3, top + 1)
-    candidates.append(np.sort(np.concatenate([powers, 2 * powers, 5 * powers])))
-    candidates.append(np.sort(np.concatenate([powers, 3 * powers])))
-    candidates.append(powers)
-    best = None
-    for ticks in candidates:
-        ticks = ticks[(ticks >= low) & (ticks <= high)]
-        if len(ticks) >= 2 and np.min(np.diff(np.log10(ticks))) >= span / 5 - 1e-12:
-            if best is None or len(ticks) > len(best):
-                best = ticks
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # near float's ends
+        steps = [m * 10.0**power for power in range(top - 2, top + 1) for m in (1, 2, 2.5, 5)]
+        candidates = [
+            np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+            for step in steps
+            if 0 < step < np.inf and (high - low) / step <= 8
+        ]
+        powers = 10.0 ** np.arange(top - 3, top + 1)
+        candidates.append(np.sort(np.concatenate([powers, 2 * powers, 5 * powers])))
+        candidates.append(np.sort(np.concatenate([powers, 3 * powers])))
+        candidates.append(powers)
+        best = None
+        for ticks in candidates:
+            ticks = ticks[(ticks >= low) & (ticks <= high) & (ticks > 0) & np.isfinite(ticks)]
+            if len(ticks) >= 2 and np.min(np.diff(np.log10(ticks))) >= span / 5 - 1e-12:
+                if best is None or len(ticks) > len(best):
+                    best = ticks
     return None if best is None else [float(f"{v:.12g}") for v in best]
 
 
