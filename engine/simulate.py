@@ -67,9 +67,10 @@ def simulate_many(configs: Sequence[RunConfig]) -> list[Trajectory]:
 
 
 def group_key(config: RunConfig) -> tuple:
-    """Runs with equal keys share a step loop and its gradient evaluations: the surface and
-    the batch size. Step counts and schedulers may differ (see _simulate_group)."""
-    return (config.surface, config.normalization, config.batch_size)
+    """Runs with equal keys share a step loop and its gradient evaluations: the surface, and
+    full batch or mini-batches (each mini-batch run reads its own batches' moments, whatever
+    its batch size). Step counts and schedulers may differ (see _simulate_group)."""
+    return (config.surface, config.normalization, config.batch_size is None)
 
 
 def _overshoots(next_grad: np.ndarray, move: np.ndarray, visible: float) -> np.ndarray:
@@ -101,24 +102,36 @@ def divergence_floor(surface) -> float:
     return lowest - limits.DIVERGENCE_FACTOR * max(highest - lowest, 1e-12)
 
 
-def _batch_means(configs: list[RunConfig], surface, batch_size: int, steps: int):
-    """Each run's batch moments at each step (engine.datafit.FitSurface.batch_means).
+def _batch_means(configs: list[RunConfig], surface, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's batch moments at each step (engine.datafit.FitSurface.batch_means), and its
+    steps per epoch (ceil(n / batch size)).
 
-    Returns (means, per_epoch): means has shape (steps, 1, 4) when every run shares one seed
-    (and so one sequence of batches), else (steps, runs, 4).
+    means has shape (steps, 1, 4) when every run shares one seed and batch size (and so one
+    sequence of batches), else (steps, runs, 4).
     """
     n = surface.n
-    per_epoch = -(-n // batch_size)
-    epochs = -(-steps // per_epoch)
-    seeds = sorted({c.seed for c in configs})
-    means = np.empty((steps, len(seeds), 4))
-    for row, seed in enumerate(seeds):
-        per_batch = surface.batch_means(batch_orders(seed, n, epochs), batch_size)
+    kinds = sorted({(c.seed, c.batch_size) for c in configs})
+    means = np.empty((steps, len(kinds), 4))
+    for row, (seed, batch_size) in enumerate(kinds):
+        per_epoch = -(-n // batch_size)
+        per_batch = surface.batch_means(batch_orders(seed, n, -(-steps // per_epoch)), batch_size)
         means[:, row] = per_batch.reshape(-1, 4)[:steps]
-    if len(seeds) > 1 and seeds != [c.seed for c in configs]:
-        row_of = {seed: row for row, seed in enumerate(seeds)}
-        means = means[:, [row_of[c.seed] for c in configs]]
-    return means, per_epoch
+    if len(kinds) > 1 and kinds != [(c.seed, c.batch_size) for c in configs]:
+        row_of = {kind: row for row, kind in enumerate(kinds)}
+        means = means[:, [row_of[(c.seed, c.batch_size)] for c in configs]]
+    return means, np.array([-(-n // c.batch_size) for c in configs])
+
+
+def _plateaus(configs: list[RunConfig], per_epoch: np.ndarray) -> list[tuple]:
+    """(Plateau, its rows, steps per epoch) for each epoch length among the ReduceLROnPlateau
+    runs: each is stepped at the end of its own epochs."""
+    out = []
+    for length in np.unique(per_epoch):
+        rows = np.flatnonzero((per_epoch == length) & np.array([c.scheduler == "plateau" for c in configs]))
+        if len(rows):
+            plateau, _ = plateau_of([configs[r] for r in rows])
+            out.append((plateau, slice(None) if len(rows) == len(configs) else rows, int(length)))
+    return out
 
 
 def _families(families: list[list[RunConfig]], steps: int) -> list[tuple]:
@@ -142,21 +155,21 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     steps = max(c.steps for c in configs)  # the loop's length; shorter runs stop reading early
     own_steps = np.array([c.steps for c in configs])
     runs = len(configs)
-    batch_size = first.batch_size
+    mini_batches = first.batch_size is not None  # every run of the group, or none
     families = _families(members, steps)
 
     start = np.array([c.resolved_start for c in configs], dtype=float)
     rates = rate_table(configs, steps)
-    plateau, plateau_rows = plateau_of(configs)
 
     # The full-data gradient and loss: the analytic surfaces' array functions directly,
     # skipping the input checks of Surface.grad (the loop's arrays are always float (runs, 2)).
     grad_fn = getattr(surface, "grad_fn", surface.grad)
     value_fn = getattr(surface, "value_fn", surface.value)
-    if batch_size is None:
-        per_epoch = 1
+    if mini_batches:
+        means, per_epoch = _batch_means(configs, surface, steps)
     else:
-        means, per_epoch = _batch_means(configs, surface, batch_size, steps)
+        per_epoch = np.ones(runs, dtype=int)
+    plateaus = _plateaus(configs, per_epoch)
 
     limit, floor = divergence_limit(surface), divergence_floor(surface)
     params = np.empty((steps + 1, runs, 2))
@@ -170,12 +183,12 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
         for t in range(steps):
-            if batch_size is None:
-                g = grad_fn(p)
-            else:
+            if mini_batches:
                 g = surface.grad_from_means(p, means[t])
+            else:
+                g = grad_fn(p)
             grads[t] = g
-            if plateau is not None:
+            for plateau, plateau_rows, _ in plateaus:
                 rates[t, plateau_rows, 0] = plateau.lr
             if not isinstance(rates, float):
                 lr_t = rates[t]
@@ -191,8 +204,9 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
                         hyper = cycled.hyper_at(hyper, t)
                     moves[t, rows], states[k] = optimizer.update(g[rows], states[k], rate, hyper)
             p = np.add(p, moves[t], out=params[t + 1])
-            if plateau is not None and (t + 1) % per_epoch == 0:
-                plateau.step(value_fn(p[plateau_rows]))  # the full-data loss after each epoch
+            for plateau, plateau_rows, length in plateaus:
+                if (t + 1) % length == 0:  # the full-data loss after each of its epochs
+                    plateau.step(value_fn(p[plateau_rows]))
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
                 now = value_fn(p)
                 if not np.any((now <= limit) & (now >= floor)):  # NaN compares False
@@ -205,7 +219,7 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
         loss = surface.value(params)  # (taken + 1, runs)
         ends = np.minimum(own_steps, taken)  # each run's last iterate
         visible = _visible_squared(surface)
-        if batch_size is None:  # the gradient at p_{t+1} is the one update t+1 used
+        if not mini_batches:  # the gradient at p_{t+1} is the one update t+1 used
             overshot = np.empty((taken, runs), dtype=bool)
             overshot[:-1] = _overshoots(grads[1:], moves[:-1], visible)
             overshot[-1] = _overshoots(grad_fn(params[taken]), moves[-1], visible)
@@ -225,15 +239,16 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             cols = slice(None) if len(lengths) == 1 else np.flatnonzero(ends == end)
             outcomes[cols] = _diagnose(
                 surface, params[: end + 1, cols], loss[: end + 1, cols],
-                overshot[:end, cols], diverged[cols], grad_fn, batch_size is not None,
+                overshot[:end, cols], diverged[cols], grad_fn, mini_batches,
             )  # fmt: skip
     overshoot_counts = np.count_nonzero(counted, axis=0)
 
     # Each run's arrays are read-only views into the group's arrays: no per-run copies.
     rates = np.broadcast_to(rates, (taken, runs, 1)) if isinstance(rates, float) else rates
     lr = rates[:taken, :, 0]
-    epoch = np.arange(taken) // per_epoch
-    for array in (params, loss, grads, lr, epoch):
+    # each epoch length's epoch index of every update, shared by its runs
+    epochs = {int(length): np.arange(taken) // length for length in np.unique(per_epoch)}
+    for array in (params, loss, grads, lr, *epochs.values()):
         array.flags.writeable = False
     param_names = tuple(surface.param_names)
     trajectories = []
@@ -246,11 +261,11 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
                 loss=loss[: k + 1, r],
                 lr=lr[:k, r],
                 grad=grads[:k, r],
-                epoch=epoch[:k],
+                epoch=epochs[int(per_epoch[r])][:k],
                 outcome=outcomes[r],
                 overshoots=int(overshoot_counts[r]),
                 diverged_at=int(first_bad[r]) if diverged[r] else None,
-                steps_per_epoch=per_epoch,
+                steps_per_epoch=int(per_epoch[r]),
                 param_names=param_names,
             )
         )

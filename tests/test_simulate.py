@@ -280,6 +280,30 @@ def test_simulate_many_equals_simulate_bit_for_bit():
         assert_same_run(run, simulate(config))
 
 
+def test_mini_batch_runs_of_every_size_share_a_loop_and_run_as_alone():
+    """Batch sizes 1, 3, 7 and 16 (each with ReduceLROnPlateau stepped at its own epochs'
+    ends) advance in one step loop: the heaviest data-fit request pays one loop, not four."""
+    from engine.simulate import group_key
+
+    lin = {"surface": "linreg", "normalization": "standard", "scheduler": "plateau", "steps": 400}
+    cut_soon = {"patience": 1, "threshold": 0.1}
+    configs = [
+        RunConfig(**lin, lr=0.05, batch_size=1, optimizer="rmsprop", optimizer_params={"centered": True}, scheduler_params=cut_soon),
+        RunConfig(**lin, lr=0.1, batch_size=3, optimizer="adam", seed=1, scheduler_params=cut_soon),
+        RunConfig(**lin, lr=0.1, batch_size=7, optimizer="adagrad", scheduler_params={"patience": 2, "threshold": 0.1}),
+        RunConfig(**{**lin, "scheduler": "constant"}, lr=0.01, batch_size=16, optimizer="sgd"),
+    ]
+    assert len({group_key(c) for c in configs}) == 1
+    together = simulate_many(configs)
+    for config, run in zip(configs, together, strict=True):
+        assert_same_run(run, simulate(config))
+    assert [run.steps_per_epoch for run in together] == [100, 34, 15, 7]
+    assert together[1].epoch[33] == 0 and together[1].epoch[34] == 1
+    for run in together[1:3]:  # the plateau cuts, each at the end of one of its own epochs
+        first_cut = int(np.argmax(run.lr != run.lr[0]))
+        assert first_cut > 0 and first_cut % run.steps_per_epoch == 0, (first_cut, run.steps_per_epoch)
+
+
 def test_simulate_many_does_not_depend_on_order_or_company():
     configs = mixed_configs()
     forward = simulate_many(configs)
