@@ -1,8 +1,8 @@
 """What a request may cost: its runs' work, counted before any step is taken.
 
-Runs that share a step loop (engine.simulate: the same surface, scaling and batch size)
-share one gradient and loss evaluation per step; each run adds its own optimizer update,
-scheduler and bookkeeping. So a request costs
+Runs that share a step loop (engine.simulate.group_key: the same surface and scaling, and
+the full batch or mini-batches of any size) share one gradient and loss evaluation per
+step; each run adds its own optimizer update, scheduler and bookkeeping. So a request costs
 
     sum over step loops of  longest run's steps x evaluation cost of the surface
   + sum over runs of        steps x RUN_STEP

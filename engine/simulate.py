@@ -1,6 +1,7 @@
 """Run gradient descent: `simulate` one config, `simulate_many` many at once.
 
-Runs that share a surface and batch size advance together as arrays with a leading runs
+Runs that share a surface and scaling, and take the full batch or mini-batches (of any size:
+each run reads its own batches' moments), advance together as arrays with a leading runs
 axis, whatever their optimizer, length or scheduler: one gradient evaluation per step serves
 them all, and the loop runs as long as the longest. Within such a group, runs with the same
 optimizer (a "family") are contiguous rows updated by one call, so the step loop loops over
