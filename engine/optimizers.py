@@ -589,29 +589,12 @@ def _adamw_update(grads, state, lr, hyper):
 
 
 def _adam_step(grads, state, lr, hyper):
-    """The Adam step itself, without weight decay."""
-    beta1, beta2 = hyper["betas"]
-    step = state["step"] + 1
-    exp_avg = beta1 * state["exp_avg"]
-    exp_avg += (1 - beta1) * grads
-    exp_avg_sq = beta2 * state["exp_avg_sq"]
-    exp_avg_sq += (1 - beta2) * (grads * grads)
-    new: dict[str, Any] = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-    # scalars (or (R, 1) arrays), computed once per step
-    bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = np.sqrt(1 - beta2**step)
-    step_size = lr / bias_correction1
-    if hyper["amsgrad"]:
-        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
-        new["max_exp_avg_sq"] = second
-    else:
-        second = exp_avg_sq
-    # torch: denom = (sqrt(v) / sqrt(bc2)).add_(eps): eps after the bias correction
-    denom = np.sqrt(second)
-    denom /= bias_correction2_sqrt
-    denom += hyper["eps"]
-    updates = exp_avg / denom  # torch: p.addcdiv_(m, denom, value=-step_size)
-    updates *= -step_size
+    """The Adam step itself, without weight decay: _adam_step_in_place on copies of the
+    state's moments, so the state given is left as it was."""
+    new: dict[str, Any] = {key: state[key].copy() for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state}
+    new["step"] = state["step"]
+    updates = np.empty_like(new["exp_avg"])
+    _adam_step_in_place(grads, new, lr, hyper, np.empty_like(updates), updates)
     return updates, new
 
 
@@ -636,7 +619,8 @@ def _adamw_in_place(params, grads, state, lr, hyper):
 
 
 def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
-    """_adam_step with the state's arrays rewritten and the update written into updates."""
+    """The Adam step, without weight decay: the state's moments and step rewritten, the
+    update written into updates (spare: a scratch array of their shape)."""
     dtype = updates.dtype
     # every factor computed in float64, then put in the arrays' format (a per-run array and a
     # shared float give the same numbers, so a run trains the same alone or among others)
@@ -657,10 +641,11 @@ def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
         second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
     else:
         second = exp_avg_sq
+    # torch: denom = (sqrt(v) / sqrt(bc2)).add_(eps): eps after the bias correction
     np.sqrt(second, out=spare)
     spare /= bias_correction2_sqrt
     spare += _coefficient(hyper["eps"], dtype)
-    np.divide(exp_avg, spare, out=updates)
+    np.divide(exp_avg, spare, out=updates)  # torch: p.addcdiv_(m, denom, value=-step_size)
     updates *= -step_size
 
 
