@@ -111,16 +111,16 @@ def _batch_means(configs: list[RunConfig], surface, steps: int) -> tuple[np.ndar
     sequence of batches), else (steps, runs, 4).
     """
     n = surface.n
+    per_epoch = {c.batch_size: -(-n // c.batch_size) for c in configs}
     kinds = sorted({(c.seed, c.batch_size) for c in configs})
     means = np.empty((steps, len(kinds), 4))
     for row, (seed, batch_size) in enumerate(kinds):
-        per_epoch = -(-n // batch_size)
-        per_batch = surface.batch_means(batch_orders(seed, n, -(-steps // per_epoch)), batch_size)
-        means[:, row] = per_batch.reshape(-1, 4)[:steps]
+        orders = batch_orders(seed, n, -(-steps // per_epoch[batch_size]))
+        means[:, row] = surface.batch_means(orders, batch_size).reshape(-1, 4)[:steps]
     if len(kinds) > 1 and kinds != [(c.seed, c.batch_size) for c in configs]:
         row_of = {kind: row for row, kind in enumerate(kinds)}
         means = means[:, [row_of[(c.seed, c.batch_size)] for c in configs]]
-    return means, np.array([-(-n // c.batch_size) for c in configs])
+    return means, np.array([per_epoch[c.batch_size] for c in configs])
 
 
 def _plateaus(configs: list[RunConfig], per_epoch: np.ndarray) -> list[tuple]:
@@ -128,9 +128,10 @@ def _plateaus(configs: list[RunConfig], per_epoch: np.ndarray) -> list[tuple]:
     runs: each is stepped at the end of its own epochs."""
     out = []
     for length in np.unique(per_epoch):
-        rows = np.flatnonzero((per_epoch == length) & np.array([c.scheduler == "plateau" for c in configs]))
-        if len(rows):
-            plateau, _ = plateau_of([configs[r] for r in rows])
+        members = np.flatnonzero(per_epoch == length)
+        plateau, rows = plateau_of([configs[r] for r in members])  # its own runs among them
+        if plateau is not None:
+            rows = members[rows]
             out.append((plateau, slice(None) if len(rows) == len(configs) else rows, int(length)))
     return out
 
