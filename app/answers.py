@@ -21,8 +21,11 @@ from dash import Patch, no_update
 from app import figures, network_page
 from app.navigation import url_search
 from app.request import PageRequest, param_controls, request_fields
+from app.runs import params_from_controls, specs_of
 from app.viewmodel import ERROR_SLOTS, compute_views
 from app.viewstate import view_flags
+from engine.optimizers import OPTIMIZER_PARAMS
+from engine.schedules import SCHEDULER_PARAMS
 
 # Inputs that change the map under the paths: their change re-sends whole figures.
 SURFACE_INPUTS = frozenset(
@@ -54,21 +57,21 @@ def request_key(request: PageRequest) -> str:
     controls = {"opt_values", "opt_ids", "sched_values", "sched_ids"}
     parts = [getattr(request, name) for name in request_fields() if name not in own | controls and name != "flags"]
     parts += [
-        _typed(request.opt_values, request.opt_ids, request.optimizer),
-        _typed(request.sched_values, request.sched_ids, request.scheduler),
+        _typed(request.opt_values, request.opt_ids, request.optimizer, OPTIMIZER_PARAMS),
+        _typed(request.sched_values, request.sched_ids, request.scheduler, SCHEDULER_PARAMS),
         request.own_inputs(),
         view_flags(request.flags),
     ]
     return "|".join(_digest(part) for part in parts)
 
 
-def _typed(values, ids, owner):
-    """What the run reads of the parameter controls (app.runs.params_from_controls): the
-    chosen owner's non-blank values. A new optimizer's block arriving at its defaults asks the
-    main callback again with other controls, and the same run: the same key."""
+def _typed(values, ids, owner, table):
+    """What the run reads of the parameter controls (app.runs.params_from_controls, table the
+    owners' specs). A new optimizer's block arriving at its defaults asks the main callback
+    again with other controls, and the same run: the same key."""
     if not param_controls(values, ids):
         return [values, ids]
-    return [[i["name"], v] for v, i in zip(values, ids, strict=True) if i["owner"] == owner and v not in (None, "")]
+    return params_from_controls(values, ids, owner, specs_of(table, owner))
 
 
 def _digest(value) -> str:
