@@ -186,6 +186,9 @@ def _pins(request) -> list[dict]:
 # Found by hypothesis: heights of 3.6e306 on the 3D view, which rounding to 4 decimals overflowed.
 @example({"text": "cosh(x*y)", "window": {"x_range": "-100, 100", "y_range": "-1, 1"}, "optimizer": "sgd",
           "lr": 1e-05, "steps": 1, "scheduler": "constant", "pins": 0})
+# And 0·inf = NaN on the 3D view's square floor, where 1e-6**y overflowed (y down to -100).
+@example({"text": "(1e-6**(y))+((x)*(1e-6**(y)))", "window": {"x_range": "-100, 100", "y_range": "-1, 1"},
+          "optimizer": "sgd", "lr": 1e-05, "steps": 1, "scheduler": "constant", "pins": 0})
 def test_random_formulas_give_a_view_or_a_message_in_strict_json_within_the_budget(request):
     pins = _pins(request)
     kwargs = {k: request[k] for k in ("optimizer", "lr", "steps", "scheduler", "window")}

@@ -63,8 +63,10 @@ def surface_grid(surface, resolution: int, shape: str = "map"):
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
         excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
-    # A formula may be undefined at an isolated grid point: show it as the highest level.
-    excess = np.nan_to_num(excess, nan=np.nanmax(excess, initial=0.0), posinf=np.nanmax(excess[np.isfinite(excess)], initial=0.0))
+    # A formula may be undefined (or overflow) at grid points: show them as the highest
+    # finite level. (The NaN's stand-in was nanmax, itself inf where 1e-6**y overflowed.)
+    top = np.max(excess[np.isfinite(excess)], initial=0.0)
+    excess = np.nan_to_num(excess, nan=top, posinf=top)
     return xs, ys, excess
 
 
