@@ -63,8 +63,7 @@ def surface_grid(surface, resolution: int, shape: str = "map"):
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
         excess = np.maximum(surface.value(grid) - surface.global_minimum.value, 0.0)
-    # A formula may be undefined (or overflow) at grid points: show them as the highest
-    # finite level. (The NaN's stand-in was nanmax, itself inf where 1e-6**y overflowed.)
+    # A formula undefined (or overflowing) at grid points: shown at the highest finite level
     top = np.max(excess[np.isfinite(excess)], initial=0.0)
     excess = np.nan_to_num(excess, nan=top, posinf=top)
     return xs, ys, excess
