@@ -151,12 +151,23 @@ class AnswerMemo:
 
 
 def _main_outputs(request: PageRequest):
-    """The main callback's outputs (full figures, compacted) and the config drawn, or None.
+    """The main callback's outputs (full figures, compacted; the map as paths and the layer
+    under them, the last output) and the config drawn, or None.
 
     Memoized per process (main_outputs): the answer depends on nothing but request_key's parts.
     """
     if request.surface == network_page.NETWORK:
-        return network_page.network_outputs(request)
+        outputs, config = network_page.network_outputs(request)
+        return (*outputs, no_update if outputs[0] is no_update else figures.empty_layer()), config
+    outputs, config = _views(request)
+    if outputs[0] is no_update:
+        return (*outputs, no_update), config
+    paths, layer = figures.map_layers(outputs[0])
+    return (paths, *outputs[1:], layer), config
+
+
+def _views(request: PageRequest):
+    """The outputs of a 2-D surface's view (the map whole) and the config drawn, or None."""
     flags = view_flags(request.flags)
     custom = request.custom
     result = compute_views(

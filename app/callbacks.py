@@ -432,6 +432,7 @@ def register(app) -> None:
             Output("notice", "children"),
             *[Output(ERROR_IDS[slot], "children") for slot in ERROR_SLOTS],
             *[Output(component, prop) for component, prop in NETWORK_OUTPUTS],
+            Output("contour-layer", "figure"),  # the map under the paths (app.figures.layers)
         ],
         inputs=request_inputs,
         state={**request_states, "last_config": State("current-config", "data"), "last_search": State("url", "search")},
@@ -447,5 +448,6 @@ def register(app) -> None:
             search = keep_view(outputs[URL_SLOT], last_search)
             outputs = (*outputs[:URL_SLOT], search, *outputs[URL_SLOT + 1 :])
         if config is not None and paths_only(ctx.triggered_prop_ids, last_config, config, values["surface"]):
-            return (path_patch(outputs[0], contour=True), path_patch(outputs[1], contour=False), *outputs[2:])
+            # the map under the paths stays as drawn
+            return (path_patch(outputs[0], contour=True), path_patch(outputs[1], contour=False), *outputs[2:-1], no_update)
         return outputs

@@ -36,6 +36,8 @@ GRAPH_CONFIG = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
 }
 CURVE_CONFIG = {"displayModeBar": False, "responsive": True}
+# The map's contour, under the paths graph (app.figures.layers): it only shows.
+LAYER_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 
 def surface_options(lang: str) -> list[dict]:
@@ -369,7 +371,10 @@ def views(state, lang: str) -> html.Section:
             ),
             html.Div(
                 [
-                    graph("contour", "map"),
+                    html.Div(  # the contour under the paths, in the same place (app.figures.layers)
+                        [dcc.Graph(id="contour-layer", config=LAYER_CONFIG, className="graph map-layer"), graph("contour", "map")],
+                        className="map-stack",
+                    ),
                     graph("surface3d", "map"),
                     html.Div(  # the network's output (decision boundary or fitted curve), stepped by the player
                         dcc.Graph(id="network-output", config=CURVE_CONFIG, className="graph network-output"),

@@ -107,8 +107,14 @@ def navigation_target(trigger, preset, lang, search, flags) -> str:
 
 def clicked_start(click) -> tuple[float | None, float | None]:
     """The start point of a click on the contour map, rounded; (None, None), the surface's
-    default start, for a click that names no point with numeric x and y."""
+    default start, for a click that names no point with numeric x and y.
+
+    A click on a drawn point names that point; anywhere else on the map, the place under the
+    cursor (Plotly's clickanywhere: {"points": [], "xvals": [x], "yvals": [y]}).
+    """
     point = clicked_point(click)
+    if point is None and isinstance(click, dict) and isinstance(click.get("xvals"), list) and isinstance(click.get("yvals"), list):
+        point = {"x": (click["xvals"] or [None])[0], "y": (click["yvals"] or [None])[0]}
     if point is None:
         return None, None
     x, y = number(point.get("x")), number(point.get("y"))

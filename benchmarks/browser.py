@@ -130,16 +130,16 @@ FLOOR = {"size": (0, 0), "plotly": ""}  # the map's size and plotly.js's URL, fr
 
 
 # Run before any page script (CDP): on every animation frame, whether the map (a contour's
-# filled levels, in the graph or in the map layer under it: the graph's own stand-in has no
-# fill) and a run's path (a scatter line) are drawn; the first frame that shows them is
-# window.__drawn.map / .path, in ms since the navigation started (performance.now()).
+# filled levels, in the layer under the paths graph, app/figures/layers.py, or in the graph
+# itself: the network's landscape) and a run's path (a scatter line) are drawn; the first
+# frame that shows them is window.__drawn.map / .path, in ms since the navigation started.
 WATCH_FIRST = """
 window.__drawn = {map: null, path: null};
 (function check() {
   var gd = document.querySelector('#contour .js-plotly-plot, #floor.js-plotly-plot');
   if (gd) {
     var now = performance.now();
-    if (window.__drawn.map === null && document.querySelector('#contour .contourfill path, #floor .contourfill path')) window.__drawn.map = now;
+    if (window.__drawn.map === null && document.querySelector('#contour-layer .contourfill path, #contour .contourfill path, #floor .contourfill path')) window.__drawn.map = now;
     var lines = gd.querySelectorAll('.scatterlayer .js-line');
     for (var i = 0; i < lines.length && window.__drawn.path === null; i++) {
       if ((lines[i].getAttribute('d') || '').length > 20) window.__drawn.path = now;

@@ -104,7 +104,8 @@ return {
   head: [(tip.left + tip.right) / 2 - box.left, (tip.top + tip.bottom) / 2 - box.top],
 };
 """
-MAP_PATHS = "return document.querySelectorAll('#contour .contourlayer path').length;"
+# The map's filled levels, in the layer under the paths (app/figures/layers.py).
+MAP_PATHS = "return document.querySelectorAll('#contour-layer .contourlayer path').length;"
 
 
 def drawn_points(dash_duo) -> int:

@@ -455,3 +455,32 @@ def test_a_short_log_axis_gets_a_few_round_labels_spread_over_it(seed):
         # round: steps of 1, 2, 2.5 or 5 (75, 100, 125) need three significant digits at most
         if low > 1e-300:  # a subnormal number has no short decimal form
             assert all(float(f"{v:.3g}") == v for v in ticks), ticks
+
+
+def test_the_map_layer_takes_every_contour_and_the_paths_keep_their_slots():
+    """Two scalings side by side: the layer holds both maps on their own axes; the paths
+    figure keeps every other trace at its index (the player and the patches address slots)."""
+    raw, scaled = RunConfig(surface="linreg", lr=0.01), RunConfig(surface="linreg", lr=0.1, normalization="standard")
+    views = [view_of(raw)[1], view_of(scaled, colour=PALETTE[1])[1]]
+    panels = [figures.surface_of(c) for c in (raw, scaled)]
+    whole = figures.contour_figure(panels[0], views, panels=panels)
+    paths, layer = figures.map_layers(whole)
+    maps = [i for i, trace in enumerate(whole["data"]) if trace["type"] == "contour"]
+    assert len(maps) == 2 and maps[0] == 0
+    assert layer["data"] == [whole["data"][i] for i in maps]
+    assert len(paths["data"]) == len(whole["data"])
+    for i, (drawn, given) in enumerate(zip(paths["data"], whole["data"], strict=True)):
+        if i in maps:  # an empty stand-in on the same axes
+            assert drawn["x"] == [] and drawn["type"] == "scatter"
+            assert drawn.get("xaxis", "x") == given.get("xaxis", "x") and drawn.get("yaxis", "y") == given.get("yaxis", "y")
+        else:
+            assert drawn is given
+    # The same plot geometry; the layer neither labels nor answers the pointer, the paths
+    # graph's plot is clear so the map shows through, and a click anywhere names its point.
+    for key in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        for attribute in ("range", "domain", "anchor", "scaleanchor", "scaleratio"):
+            assert layer["layout"][key].get(attribute) == paths["layout"][key].get(attribute)
+        assert layer["layout"][key]["showticklabels"] is False
+    assert layer["layout"]["margin"] == paths["layout"]["margin"] and "annotations" not in layer["layout"]
+    assert layer["layout"]["hovermode"] is False and paths["layout"]["clickanywhere"] is True
+    assert paths["layout"]["plot_bgcolor"] == "rgba(0,0,0,0)" and whole["layout"]["plot_bgcolor"] == "#ffffff"

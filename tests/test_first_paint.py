@@ -52,7 +52,8 @@ def layout_for(client, query: str):
 def test_the_layout_holds_the_lessons_figures_and_outcomes(client):
     layout = layout_for(client, "preset=overshooting")
     contour = props(layout, "contour")["figure"]
-    assert contour["data"][0]["type"] == "contour" and len(contour["data"][1]["x"]) > 1  # map and path
+    assert len(contour["data"][1]["x"]) > 1  # the path, and under it the map's layer
+    assert props(layout, "contour-layer")["figure"]["data"][0]["type"] == "contour"
     for curve in ("loss-graph", "lr-graph", "third-graph"):
         assert props(layout, curve)["figure"]["data"]
     # The 3D view's and the rate preview's figures wait in their Stores for the map to be drawn first.
@@ -190,7 +191,7 @@ def test_the_first_view_is_complete_while_every_callback_is_held(dash_duo):
     try:
         drawn = (
             "var gd = document.querySelector('#contour .js-plotly-plot');"
-            "return !!(gd && gd.querySelector('.contourlayer path') && gd.querySelectorAll('.scatterlayer .js-line').length);"
+            "return !!(gd && document.querySelector('#contour-layer .contourlayer path') && gd.querySelectorAll('.scatterlayer .js-line').length);"
         )
         wait_until(lambda: driver.execute_script(drawn), timeout=15, message="the map with its path")
         assert "converged" in dash_duo.find_element("#badges").text

@@ -108,7 +108,7 @@ def test_a_loss_running_to_infinity_is_drawn_in_strict_json(text, lr):
     outputs = main_answer(text, lr=lr, steps=10_000)
     payload = strict_dumps(outputs)  # raises on NaN or Infinity
     contour, _, loss = outputs[:3]
-    assert contour is not no_update and contour["data"][0]["type"] == "contour", outputs[10]
+    assert contour is not no_update and outputs[-1]["data"][0]["type"] == "contour", outputs[10]  # the map's layer
     assert "x" in loss["data"][0] and "badge" in payload
 
 
@@ -119,7 +119,7 @@ def test_the_issue_runaways_through_http_are_200_with_strict_json():
         status, raw, _, _ = post(client, body)
         assert status == 200, (text, raw[:300])
         answer = strict_json(raw.decode())
-        assert answer["response"]["contour"]["figure"]["data"][0]["type"] == "contour", text
+        assert answer["response"]["contour-layer"]["figure"]["data"][0]["type"] == "contour", text
 
 
 def test_huge_finite_and_tiny_values_stay_strict_json_on_the_wire():

@@ -83,7 +83,20 @@ def test_every_map_is_drawn_to_scale(client, key):
     # One map per scaling on screen.
     scalings = {c.normalization for c in runs_of(key)[0]}
     assert len(maps) == len(scalings)
-    assert sum(trace["type"] == "contour" for trace in contour["data"]) == len(scalings)
+    # The maps themselves are drawn by the layer under the paths (app.figures.layers), to the
+    # same axes: same ranges, domains and scale anchors, so both plots cover the same pixels.
+    layer = drawn(client, key)["contour-layer.figure"]
+    assert sum(trace["type"] == "contour" for trace in contour["data"]) == 0
+    assert sum(trace["type"] == "contour" for trace in layer["data"]) == len(scalings)
+    assert {t.get("xaxis", "x") for t in layer["data"]} == {x.replace("axis", "") for x, _ in maps}
+    for key_ in ("margin", "width", "height"):
+        assert layer["layout"].get(key_) == contour["layout"].get(key_)
+    for axes in maps:
+        for axis in axes:
+            drawn_axis, layer_axis = contour["layout"][axis], layer["layout"][axis]
+            for attribute in ("range", "domain", "anchor", "scaleanchor", "scaleratio", "constrain"):
+                assert layer_axis.get(attribute) == drawn_axis.get(attribute), (axis, attribute)
+            assert not drawn_axis.get("automargin") and not layer_axis.get("automargin")
 
 
 @pytest.mark.parametrize("key", ALL)

@@ -32,7 +32,7 @@ from tests.wire_helpers import decode_typed_array
 OUTPUT_IDS = (
     "contour", "surface3d", "loss-graph", "lr-graph", "third-graph", "badges", "formula", "summary",
     "current-config", "url", "notice", *(ERROR_IDS[slot] for slot in ERROR_SLOTS),
-    *(component for component, _ in NETWORK_OUTPUTS),
+    *(component for component, _ in NETWORK_OUTPUTS), "contour-layer",
 )  # fmt: skip
 # Control ids of the request's fields (app.callbacks wires the same).
 CONTROLS = {

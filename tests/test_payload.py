@@ -67,8 +67,11 @@ def response(client, body):
 def test_a_control_change_patches_the_paths_without_the_grid(page):
     client, shape = page
     _, loaded, _ = response(client, load_body(shape, {}))
-    assert loaded["contour"]["figure"]["data"][0]["type"] == "contour"  # whole figure first
+    # whole figures first: the map in the layer under the paths, the paths graph's slot 0 empty
+    assert loaded["contour-layer"]["figure"]["data"][0]["type"] == "contour"
+    assert loaded["contour"]["figure"]["data"][0] == {**figures.empty_trace(), "name": "loss"}
     raw, changed, _ = response(client, change_body(shape, {}, loaded["current-config"]["data"], 0.05))
+    assert "contour-layer" not in changed  # the map under the paths is not sent, nor redrawn
     for graph in ("contour", "surface3d"):
         patch = changed[graph]["figure"]
         assert "__dash_patch_update" in patch
@@ -90,11 +93,13 @@ def test_a_new_surface_or_a_stale_page_gets_whole_figures(page):
     dependency = shape.callback("contour.figure")
     body = shape.body(dependency, {"surface": "ravine", "current-config": loaded["current-config"]["data"]}, changed=["surface.value"])
     _, changed, _ = response(client, body)
-    assert changed["contour"]["figure"]["data"][0]["type"] == "contour"
+    assert changed["contour-layer"]["figure"]["data"][0]["type"] == "contour"
+    assert changed["contour-layer"]["figure"]["layout"]["uirevision"] == changed["contour"]["figure"]["layout"]["uirevision"]
     # The browser still shows another surface's map (e.g. after an error): whole figures.
     stale = {**loaded["current-config"]["data"], "surface": "ravine"}
     _, changed, _ = response(client, change_body(shape, {}, stale, 0.05))
     assert changed["surface3d"]["figure"]["data"][0]["type"] == "surface"
+    assert changed["contour-layer"]["figure"]["data"][0]["type"] == "contour"
 
 
 def test_a_repeated_request_is_answered_from_the_memo_with_identical_bytes(page, monkeypatch):

@@ -2,7 +2,7 @@
 
 One module a job: style (slots, colours, base layout), views (RunView: a run thinned and cut
 for drawing), maps (contour and 3D), curves (loss, rate, gradient, data fit), wire (typed
-arrays for the browser).
+arrays for the browser), layers (the map's contour in a graph of its own under the paths).
 
 Every animated figure has a fixed layout of traces, so the browser's player (assets/player.js)
 and the server's partial updates both address runs by slot:
@@ -41,6 +41,7 @@ from app.figures.curves import (
     lr_preview_figure,
     rate_figure,
 )
+from app.figures.layers import empty_layer, map_layers
 from app.figures.maps import (
     ARROW_TRACES,
     CONTOUR_GRID,
