@@ -110,7 +110,8 @@ def floor_page(app):
         status, _, answer, _ = post(client, load_body(shape, {}))
         assert status == 200, status
         contour = answer["response"]["contour"]["figure"]
-        figure = {"data": [contour["data"][0]], "layout": contour["layout"]}
+        # the map's contour, which the page draws in the layer under the paths graph
+        figure = {"data": [answer["response"]["contour-layer"]["figure"]["data"][0]], "layout": contour["layout"]}
         width, height = FLOOR["size"]
         html = (
             "<!doctype html><html><head><meta charset='utf-8'><title>floor</title></head><body>"

@@ -98,7 +98,8 @@ var graphs = Array.prototype.filter.call(document.querySelectorAll('.js-plotly-p
 if (!graphs.length) return false;
 for (var i = 0; i < graphs.length; i++) {
   var g = graphs[i];
-  if (!g._fullLayout || !g.data || !g.data.length) return false;
+  // the map's layer is empty under a map that draws its own contour (the network's)
+  if (!g._fullLayout || !g.data || (!g.data.length && !g.closest('#contour-layer'))) return false;
   if (Math.abs(g._fullLayout.width - g.clientWidth) > 2) return false;
 }
 var lab = window.descentLab;
