@@ -22,6 +22,7 @@
     var paths = plot("contour"), layer = plot("contour-layer");
     if (busy) { again = true; return; }  // a redraw during the layer's relayout: look again after it
     if (!paths || !layer || !paths._fullLayout || !layer._fullLayout || !window.Plotly) return;
+    if (!layer.data || !layer.data.length) return;  // an empty layer (the network's map draws its own)
     var ours = paths._fullLayout, theirs = layer._fullLayout;
     if (ours.width !== theirs.width || ours.height !== theirs.height) return;
     var update = {};
