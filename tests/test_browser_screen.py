@@ -87,10 +87,16 @@ def test_a_real_click_on_a_stability_map_cell_loads_it(dash_duo):
             lambda: driver.execute_script(HEATMAP_DRAWN), timeout=20, message="the stability map"
         )
         fitted(driver, "map-graph")
+        # The view itself travels in the address (view=map): wait for that rewrite, so the
+        # change awaited after the click is the cell's link and not the view's.
+        wait_until(
+            lambda: "view=map" in urlsplit(driver.current_url).query, message="the view in the link"
+        )
+        before = urlsplit(driver.current_url).query
         at = driver.execute_script(CELL, *cell)
         assert "nsewdrag" in at["under"]  # the click lands on the plot's own drag layer
         real_click(driver, at["x"], at["y"], cell)
-        wait_until(lambda: urlsplit(driver.current_url).query != query, message="the cell's link")  # noqa: B023
+        wait_until(lambda: urlsplit(driver.current_url).query != before, message="the cell's link")  # noqa: B023
         loaded = parse_qs(urlsplit(driver.current_url).query)
         assert float(loaded["lr"][0]) == pytest.approx(at["rate"], rel=1e-9)
         assert float(loaded[second][0]) == pytest.approx(at["value"], rel=1e-9)
