@@ -3,6 +3,9 @@ view's too: its address names it whole, so both downloads read it from there).""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pandas as pd
 from dash import no_update
@@ -84,17 +87,25 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
     except ValueError:  # never drawn: the main callback refuses the same runs
         return None
     labels = run_labels([config_to_dict(c) for c in configs])
-    frames = []
+    blocks = []
     for index, (trajectory, label) in enumerate(zip(simulated(configs), labels, strict=True)):
         frame = trajectory.to_frame()
         numbers = frame.columns[1:]
         frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))
-        frame.insert(0, "run", index + 1)
-        frame.insert(1, "label", spreadsheet_text(label))
-        frame.insert(2, "surface", spreadsheet_text(_surface_words(problem_of(trajectory.config.surface))))
-        frame["outcome"] = spreadsheet_text(trajectory.outcome)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+        # Plain floats with NaN for the empty cells: pandas writes the same text as for its
+        # masked Float64, without a string array in between.
+        floats = [name for name in numbers if str(frame[name].dtype) == "Float64"]
+        frame[floats] = frame[floats].astype(float)
+        if not blocks:
+            blocks.append(_csv_row(["run", "label", "surface", *frame.columns, "outcome"]))
+        # A run's text cells are the same on each of its rows: written once, around the
+        # numbers pandas writes (a text column of 10,000 equal cells costs pandas more
+        # than all the numbers).
+        before = _csv_row([index + 1, spreadsheet_text(label), spreadsheet_text(_surface_words(problem_of(trajectory.config.surface)))])
+        after = _csv_row([spreadsheet_text(trajectory.outcome)])
+        lines = frame.to_csv(index=False, header=False).splitlines()
+        blocks.append("".join(f"{before[:-1]},{line},{after}" for line in lines))
+    return "".join(blocks)
 
 
 def network_csv(search) -> str | None:
@@ -146,6 +157,13 @@ def network_csv(search) -> str | None:
         frame["outcome"] = spreadsheet_text(run.outcome)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def _csv_row(cells) -> str:
+    """One CSV line (its newline included), quoted as pandas quotes its cells."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
 
 
 def _padded(values, rows: int) -> pd.array:
