@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import numpy as np
 import pandas as pd
@@ -90,21 +91,12 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
     blocks = []
     for index, (trajectory, label) in enumerate(zip(simulated(configs), labels, strict=True)):
         frame = trajectory.to_frame()
-        numbers = frame.columns[1:]
-        frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))
-        # Plain floats with NaN for the empty cells: pandas writes the same text as for its
-        # masked Float64, without a string array in between.
-        floats = [name for name in numbers if str(frame[name].dtype) == "Float64"]
-        frame[floats] = frame[floats].astype(float)
         if not blocks:
             blocks.append(_csv_row(["run", "label", "surface", *frame.columns, "outcome"]))
-        # A run's text cells are the same on each of its rows: written once, around the
-        # numbers pandas writes (a text column of 10,000 equal cells costs pandas more
-        # than all the numbers).
+        # A run's text cells are the same on each of its rows: written once, around its numbers.
         before = _csv_row([index + 1, spreadsheet_text(label), spreadsheet_text(_surface_words(problem_of(trajectory.config.surface)))])
         after = _csv_row([spreadsheet_text(trajectory.outcome)])
-        lines = frame.to_csv(index=False, header=False).splitlines()
-        blocks.append("".join(f"{before[:-1]},{line},{after}" for line in lines))
+        blocks.append("".join(f"{before[:-1]},{line},{after}" for line in _number_lines(frame)))
     return "".join(blocks)
 
 
@@ -157,6 +149,22 @@ def network_csv(search) -> str | None:
         frame["outcome"] = spreadsheet_text(run.outcome)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def _number_lines(frame: pd.DataFrame):
+    """The rows of a frame of numbers as CSV lines, without newlines: each number as Python
+    writes it (repr: the shortest text that reads back the same float, as pandas writes it),
+    an integer column's as integers, and what is missing or not finite an empty cell.
+
+    Written here rather than by pandas' to_csv, which formats through a string array per
+    column: a third of the CPU of the heaviest download (40,005 rows)."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        whole = pd.api.types.is_integer_dtype(frame[name].dtype)
+        cell = (lambda v: str(int(v))) if whole else repr
+        columns.append([cell(v) if math.isfinite(v) else "" for v in values.tolist()])
+    return map(",".join, zip(*columns, strict=True))
 
 
 def _csv_row(cells) -> str:

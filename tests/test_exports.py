@@ -217,3 +217,50 @@ def test_the_kept_runs_stay_few():
     assert all(a is b for a, b in zip(again, first[-kept:], strict=True))
     old = runs.simulated([configs[0]])[0]  # the oldest was let go: run again, the same run
     assert old is not first[0] and np.array_equal(old.params, first[0].params)
+
+
+def pandas_csv(trajectories, labels, surfaces) -> str:
+    """The runs as pandas writes them (the reference the download's own writer must match)."""
+    import pandas as pd
+
+    frames = []
+    for index, (trajectory, label, surface) in enumerate(zip(trajectories, labels, surfaces, strict=True)):
+        frame = trajectory.to_frame()
+        numbers = frame.columns[1:]
+        frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].astype(float)))
+        frame.insert(0, "run", index + 1)
+        frame.insert(1, "label", spreadsheet_text(label))
+        frame.insert(2, "surface", spreadsheet_text(surface))
+        frame["outcome"] = spreadsheet_text(trajectory.outcome)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def test_the_csv_is_the_file_pandas_writes_of_the_same_runs():
+    """Quoted cells (a column named with a comma and quotes), a run that ran to infinity, a
+    mini-batch run: byte for byte what pandas' to_csv writes of the same rows."""
+    import app.runs as runs
+    from engine import RunConfig
+
+    text = 'size,"cost, ""eur"""\n1,3\n2,5.2\n3,7.1\n4,8.8\n'
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    table, _, x, _, y, _, error = upload_outputs(contents, "shop.csv")
+    assert error == "" and y == 'cost, "eur"'
+    upload = {"table": table, "x": x, "y": y}
+    current = own_views("upload", upload=upload, lr=0.01, steps=20, start=(0.0, 0.0))["config"]
+    pinned = [own_views("upload", upload=upload, lr=0.6, steps=400, start=(0.0, 0.0))["config"]]
+    written = trajectories_csv(current, pinned, "", upload)
+    problem = runs.own_problem("upload", None, upload)
+    configs = runs.stored_configs([*pinned, current], {"upload": problem})
+    trajectories = runs.simulated(configs)
+    assert trajectories[0].diverged_at is not None  # the pinned run's numbers ran to infinity
+    labels = runs.run_labels([runs.config_to_dict(c) for c in configs])
+    assert written == pandas_csv(trajectories, labels, [f"{y} ≈ w·size + b"] * 2)
+    assert '"cost, ""eur"" ≈ w·size + b"' in written  # one cell, quoted
+
+    others = [RunConfig(surface="linreg", lr=0.05, batch_size=3, steps=50), RunConfig(surface="bowl", lr=1.5, steps=60)]
+    for config in others:
+        written = trajectories_csv(runs.config_to_dict(config), [])
+        trajectory = runs.simulated([config])[0]
+        label = runs.run_labels([runs.config_to_dict(config)])
+        assert written == pandas_csv([trajectory], label, [config.surface])
