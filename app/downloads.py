@@ -60,7 +60,7 @@ def formula_of(search) -> dict | None:
 
 
 def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
-    """Every run on screen, one row per step, as CSV text (via pandas).
+    """Every run on screen, one row per step, as CSV text.
 
     A formula's runs need the address that names it, uploaded data's the upload Store
     ({"table", "x", "y"}), a network view's the address alone (network_csv). Text cells are
