@@ -44,6 +44,7 @@ PyTorch's update rule in NumPy; one file, so adding one is one entry here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -626,17 +627,25 @@ def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
     # shared float give the same numbers, so a run trains the same alone or among others)
     beta1, beta2 = hyper["betas"]
     step = state["step"] = state["step"] + 1
+    bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
+    if dtype == np.float64:  # the 2-D engine's arrays take the factors as they are
+        # math.sqrt rounds as np.sqrt (IEEE), without making a NumPy scalar of a float
+        root = math.sqrt if type(bias_correction2) is float else np.sqrt
+        factors = (beta1, 1 - beta1, beta2, 1 - beta2, root(bias_correction2), lr / bias_correction1, hyper["eps"])
+    else:
+        factors = tuple(
+            _coefficient(factor, dtype)
+            for factor in (beta1, 1 - beta1, beta2, 1 - beta2, np.sqrt(bias_correction2), lr / bias_correction1, hyper["eps"])
+        )
+    b1, one_minus_b1, b2, one_minus_b2, bias_correction2_sqrt, step_size, eps = factors
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    exp_avg *= _coefficient(beta1, dtype)
-    np.multiply(_coefficient(1 - beta1, dtype), grads, out=spare)
+    exp_avg *= b1
+    np.multiply(one_minus_b1, grads, out=spare)
     exp_avg += spare
-    exp_avg_sq *= _coefficient(beta2, dtype)
+    exp_avg_sq *= b2
     np.multiply(grads, grads, out=spare)
-    spare *= _coefficient(1 - beta2, dtype)
+    spare *= one_minus_b2
     exp_avg_sq += spare
-    bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = _coefficient(np.sqrt(1 - beta2**step), dtype)
-    step_size = _coefficient(lr / bias_correction1, dtype)
     if hyper["amsgrad"]:
         second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
     else:
@@ -644,7 +653,7 @@ def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
     # torch: denom = (sqrt(v) / sqrt(bc2)).add_(eps): eps after the bias correction
     np.sqrt(second, out=spare)
     spare /= bias_correction2_sqrt
-    spare += _coefficient(hyper["eps"], dtype)
+    spare += eps
     np.divide(exp_avg, spare, out=updates)  # torch: p.addcdiv_(m, denom, value=-step_size)
     updates *= -step_size
 
