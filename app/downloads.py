@@ -88,16 +88,15 @@ def trajectories_csv(current, pinned, search=None, upload=None) -> str | None:
     except ValueError:  # never drawn: the main callback refuses the same runs
         return None
     labels = run_labels([config_to_dict(c) for c in configs])
-    blocks = []
-    for index, (trajectory, label) in enumerate(zip(simulated(configs), labels, strict=True)):
-        frame = trajectory.to_frame()
-        if not blocks:
-            blocks.append(_csv_row(["run", "label", "surface", *frame.columns, "outcome"]))
-        # A run's text cells are the same on each of its rows: written once, around its numbers.
-        before = _csv_row([index + 1, spreadsheet_text(label), spreadsheet_text(_surface_words(problem_of(trajectory.config.surface)))])
-        after = _csv_row([spreadsheet_text(trajectory.outcome)])
-        blocks.append("".join(f"{before[:-1]},{line},{after}" for line in _number_lines(frame)))
-    return "".join(blocks)
+    runs = [
+        (
+            [index + 1, spreadsheet_text(label), spreadsheet_text(_surface_words(problem_of(trajectory.config.surface)))],
+            trajectory.to_frame(),
+            [spreadsheet_text(trajectory.outcome)],
+        )
+        for index, (trajectory, label) in enumerate(zip(simulated(configs), labels, strict=True))
+    ]
+    return _csv_text(["run", "label", "surface"], runs, ["outcome"])
 
 
 def network_csv(search) -> str | None:
@@ -120,7 +119,7 @@ def network_csv(search) -> str | None:
     centre, plane, shares = landscape_plane(runs, view.directions, view.direction_seed)
     labels = network_labels(list(view.runs))
     classify = any(run.accuracy is not None for run in runs)
-    frames = []
+    blocks = []
     for index, (run, label, shared) in enumerate(zip(runs, labels, shares, strict=True)):
         k = run.steps_taken
         rows = k + 1 + (run.diverged_at is not None)
@@ -143,18 +142,28 @@ def network_csv(search) -> str | None:
         columns |= {"alpha": _padded(alpha, rows), "beta": _padded(beta, rows), "slice_loss": _padded(height, rows), "distance_from_plane": _padded(distance, rows)}
         frame = pd.DataFrame(columns)
         frame["epoch"] = frame["epoch"].astype("Int64")
-        frame.insert(0, "run", index + 1)
-        frame.insert(1, "label", spreadsheet_text(label))
-        frame.insert(2, "dataset", run.config.dataset)
-        frame["outcome"] = spreadsheet_text(run.outcome)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+        blocks.append(([index + 1, spreadsheet_text(label), run.config.dataset], frame, [spreadsheet_text(run.outcome)]))
+    return _csv_text(["run", "label", "dataset"], blocks, ["outcome"])
+
+
+def _csv_text(leading: list[str], runs, trailing: list[str]) -> str:
+    """CSV text of runs given as (leading text cells, frame of numbers, trailing text cells):
+    the header, then one line per row of each frame. The text cells, the same on each of a
+    run's rows, are written once per run, around its numbers (as pandas' to_csv would write
+    the whole table, byte for byte)."""
+    lines = []
+    for before, frame, after in runs:
+        if not lines:
+            lines.append(_csv_cells([*leading, *frame.columns, *trailing]))
+        head, tail = _csv_cells(before), _csv_cells(after)
+        lines.extend(f"{head},{numbers},{tail}" for numbers in _number_lines(frame))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _number_lines(frame: pd.DataFrame):
-    """The rows of a frame of numbers as CSV lines, without newlines: each number as Python
-    writes it (repr: the shortest text that reads back the same float, as pandas writes it),
-    an integer column's as integers, and what is missing or not finite an empty cell.
+    """The rows of a frame of numbers as CSV cells: each number as Python writes it (repr: the
+    shortest text that reads back the same float, as pandas writes it), an integer column's
+    as integers, and what is missing or not finite an empty cell.
 
     Written here rather than by pandas' to_csv, which formats through a string array per
     column: that took half the CPU of the heaviest download (40,005 rows, its runs kept)."""
@@ -167,10 +176,10 @@ def _number_lines(frame: pd.DataFrame):
     return map(",".join, zip(*columns, strict=True))
 
 
-def _csv_row(cells) -> str:
-    """One CSV line (its newline included), quoted as pandas quotes its cells."""
+def _csv_cells(cells) -> str:
+    """Cells as one CSV line without its newline, quoted as pandas quotes them."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
+    csv.writer(out, lineterminator="").writerow(cells)
     return out.getvalue()
 
 
