@@ -628,15 +628,12 @@ def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
     beta1, beta2 = hyper["betas"]
     step = state["step"] = state["step"] + 1
     bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
-    if dtype == np.float64:  # the 2-D engine's arrays take the factors as they are
-        # math.sqrt rounds as np.sqrt (IEEE), without making a NumPy scalar of a float
-        root = math.sqrt if type(bias_correction2) is float else np.sqrt
-        factors = (beta1, 1 - beta1, beta2, 1 - beta2, root(bias_correction2), lr / bias_correction1, hyper["eps"])
-    else:
-        factors = tuple(
-            _coefficient(factor, dtype)
-            for factor in (beta1, 1 - beta1, beta2, 1 - beta2, np.sqrt(bias_correction2), lr / bias_correction1, hyper["eps"])
-        )
+    float64 = dtype == np.float64  # the 2-D engine's arrays: every factor as it is
+    # math.sqrt rounds as np.sqrt (IEEE), without making a NumPy scalar of a float
+    root = math.sqrt if float64 and type(bias_correction2) is float else np.sqrt
+    factors = (beta1, 1 - beta1, beta2, 1 - beta2, root(bias_correction2), lr / bias_correction1, hyper["eps"])
+    if not float64:
+        factors = tuple(_coefficient(factor, dtype) for factor in factors)
     b1, one_minus_b1, b2, one_minus_b2, bias_correction2_sqrt, step_size, eps = factors
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     exp_avg *= b1
