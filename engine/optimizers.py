@@ -32,7 +32,12 @@ adds its own updates, so the caller's ``params + updates`` and the state's copy 
 same numbers.
 
 ``update`` never writes into the arrays of the state it is given: it returns a new
-state (a dict of arrays plus the integer ``step``, the number of updates done). Some
+state (a dict of arrays plus the integer ``step``, the number of updates done).
+``init`` and ``update`` also take one coordinate of one run as a Python float (the state's
+numbers are then floats): the same operations in the same order, each rounded as IEEE
+doubles are, so the numbers are those of the float64 arrays. A NumPy call costs about as
+much for two numbers as for two thousand, so engine.simulate steps a family of one run this
+way (tests/test_optimizers.py holds the two equal, bit for bit). Some
 optimizers also have ``update_in_place(params, grads, state, lr, hyper)`` for a step loop
 that owns its parameters and state: the same arithmetic, written into them (the network
 step loop's, where fresh arrays at every step cost more than the rule). The state's arrays
@@ -340,8 +345,30 @@ def _float_type(params) -> np.dtype:
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
-def _zeros(params) -> np.ndarray:
-    return np.zeros(np.shape(params), dtype=_float_type(params))
+def _zeros(params, fill=0.0):
+    """A state array shaped as params, every entry fill (a float for a float coordinate)."""
+    if type(params) is float:
+        return float(fill)
+    zeros = np.zeros(np.shape(params), dtype=_float_type(params))
+    if type(fill) is not float or fill != 0:
+        zeros[...] = fill
+    return zeros
+
+
+def _sqrt(x):
+    """np.sqrt, and for a float math.sqrt (the same IEEE rounding) without a NumPy call;
+    NaN below 0, as np.sqrt gives."""
+    if type(x) is float:
+        return math.sqrt(x) if x >= 0 else math.nan
+    return np.sqrt(x)
+
+
+def _maximum(a, b):
+    """np.maximum, and for floats its rule without a NumPy call: b unless a is larger, NaN
+    from either side."""
+    if type(a) is float and type(b) is float:
+        return a if a > b or a != a else b
+    return np.maximum(a, b)
 
 
 def _scratch(state: dict[str, Any], params: np.ndarray, count: int) -> list[np.ndarray]:
@@ -373,7 +400,7 @@ def _l2_into(grads, state, hyper, out):
 def _with_params(state: dict[str, Any], params, hyper: Mapping[str, Any]) -> dict[str, Any]:
     """state, plus a copy of the parameters when weight decay needs them."""
     if _decays(hyper):
-        state["params"] = np.array(params, dtype=_float_type(params))
+        state["params"] = params if type(params) is float else np.array(params, dtype=_float_type(params))
     return state
 
 
@@ -448,9 +475,10 @@ def _velocity(grads, state, hyper, dampening):
         return buf, True, True
     if moving is False:
         return state["buf"], started, False
-    grads = np.asarray(grads, dtype=float)
+    if type(grads) is not float:
+        grads = np.asarray(grads, dtype=float)
     if started is False:
-        buf = grads.copy()  # torch: buf = clone(g), no dampening
+        buf = grads if type(grads) is float else grads.copy()  # torch: buf = clone(g), no dampening
     else:
         buf = mu * state["buf"]
         buf += (1.0 - dampening) * grads
@@ -491,8 +519,7 @@ def _nesterov_update(grads, state, lr, hyper):
 
 
 def _adagrad_init(params: np.ndarray, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    total = _zeros(params)
-    total[...] = hyper["initial_accumulator_value"]
+    total = _zeros(params, hyper["initial_accumulator_value"])
     return _with_params({"step": 0, "sum": total}, params, hyper)
 
 
@@ -502,7 +529,7 @@ def _adagrad_update(grads, state, lr, hyper):
     clr = lr / (1 + (step - 1) * hyper["lr_decay"])
     total = grads * grads  # torch: sum.addcmul_(g, g)
     total = state["sum"] + total
-    std = np.sqrt(total)
+    std = _sqrt(total)
     std += hyper["eps"]
     updates = grads / std  # torch: p.addcdiv_(g, std, value=-clr)
     updates *= -clr
@@ -533,10 +560,9 @@ def _rmsprop_update(grads, state, lr, hyper):
         avg = square_avg - grad_avg * grad_avg
         # v - g_avg**2 >= 0 in exact arithmetic; rounding can push it a hair below 0
         # (then torch gives NaN). Clamp, so a constant gradient does not poison the run.
-        np.maximum(avg, 0.0, out=avg)
-        np.sqrt(avg, out=avg)
+        avg = _sqrt(_maximum(avg, 0.0))
     else:
-        avg = np.sqrt(square_avg)
+        avg = _sqrt(square_avg)
     avg += hyper["eps"]
     scaled = grads / avg
     if isinstance(mu, np.ndarray) or mu > 0:
@@ -590,12 +616,24 @@ def _adamw_update(grads, state, lr, hyper):
 
 
 def _adam_step(grads, state, lr, hyper):
-    """The Adam step itself, without weight decay: _adam_step_in_place on copies of the
-    state's moments, so the state given is left as it was."""
-    new: dict[str, Any] = {key: state[key].copy() for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state}
-    new["step"] = state["step"]
-    updates = np.empty_like(new["exp_avg"])
-    _adam_step_in_place(grads, new, lr, hyper, np.empty_like(updates), updates)
+    """The Adam step itself, without weight decay, on fresh arrays (or floats): the state
+    given is left as it was. The operations and their order are _adam_step_in_place's."""
+    dtype = np.dtype(np.float64) if type(grads) is float else state["exp_avg"].dtype
+    step, (b1, one_minus_b1, b2, one_minus_b2, bias_correction2_sqrt, step_size, eps) = _adam_factors(
+        state["step"], lr, hyper, dtype
+    )
+    exp_avg = state["exp_avg"] * b1
+    exp_avg += one_minus_b1 * grads
+    exp_avg_sq = state["exp_avg_sq"] * b2
+    exp_avg_sq += (grads * grads) * one_minus_b2
+    new: dict[str, Any] = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    second = exp_avg_sq
+    if hyper["amsgrad"]:
+        second = new["max_exp_avg_sq"] = _maximum(state["max_exp_avg_sq"], exp_avg_sq)
+    denom = _sqrt(second) / bias_correction2_sqrt
+    denom += eps
+    updates = exp_avg / denom
+    updates *= -step_size
     return updates, new
 
 
@@ -619,14 +657,13 @@ def _adamw_in_place(params, grads, state, lr, hyper):
     _move_in_place(params, state, updates)
 
 
-def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
-    """The Adam step, without weight decay: the state's moments and step rewritten, the
-    update written into updates (spare: a scratch array of their shape)."""
-    dtype = updates.dtype
-    # every factor computed in float64, then put in the arrays' format (a per-run array and a
-    # shared float give the same numbers, so a run trains the same alone or among others)
+def _adam_factors(step, lr, hyper, dtype) -> tuple[int, tuple]:
+    """The next step's count and its seven factors: beta1, 1 - beta1, beta2, 1 - beta2,
+    sqrt(bias_correction2), lr / bias_correction1 and eps, each computed in float64, then put
+    in the arrays' format (a per-run array and a shared float give the same numbers, so a run
+    trains the same alone or among others)."""
     beta1, beta2 = hyper["betas"]
-    step = state["step"] = state["step"] + 1
+    step += 1
     bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
     float64 = dtype == np.float64  # the 2-D engine's arrays: every factor as it is
     # math.sqrt rounds as np.sqrt (IEEE), without making a NumPy scalar of a float
@@ -634,6 +671,13 @@ def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
     factors = (beta1, 1 - beta1, beta2, 1 - beta2, root(bias_correction2), lr / bias_correction1, hyper["eps"])
     if not float64:
         factors = tuple(_coefficient(factor, dtype) for factor in factors)
+    return step, factors
+
+
+def _adam_step_in_place(grads, state, lr, hyper, spare, updates):
+    """The Adam step, without weight decay: the state's moments and step rewritten, the
+    update written into updates (spare: a scratch array of their shape)."""
+    state["step"], factors = _adam_factors(state["step"], lr, hyper, updates.dtype)
     b1, one_minus_b1, b2, one_minus_b2, bias_correction2_sqrt, step_size, eps = factors
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     exp_avg *= b1
@@ -683,7 +727,7 @@ def _adadelta_update(grads, state, lr, hyper):
     grads = _l2(grads, state, hyper)
     rho, eps = hyper["rho"], hyper["eps"]
     square_avg = rho * state["square_avg"] + (1 - rho) * (grads * grads)
-    delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(square_avg + eps) * grads
+    delta = _sqrt(state["acc_delta"] + eps) / _sqrt(square_avg + eps) * grads
     acc_delta = rho * state["acc_delta"] + (1 - rho) * (delta * delta)
     updates = delta * -lr
     new = {"step": state["step"] + 1, "square_avg": square_avg, "acc_delta": acc_delta}

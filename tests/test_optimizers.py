@@ -673,3 +673,61 @@ def test_the_state_keeps_the_parameters_number_format(name):
             opt.update_in_place(own, np.ones((3, 4), dtype), state, np.full((3, 1), 0.1), hyper)
             assert own.dtype == dtype and np.all(own < 0)  # stepped against the gradient
             assert all(v.dtype == dtype for k, v in state.items() if isinstance(v, np.ndarray))
+
+
+# ------------------------------------------- one coordinate on floats, as the arrays do
+
+
+def _drawn_hyper(name, rng):
+    """One run's hyperparameters, each drawn inside its range (or left at its default)."""
+    given = {}
+    for spec in OPTIMIZER_PARAMS[name]:
+        if spec.kind == "bool":
+            given[spec.name] = bool(rng.integers(2))
+        elif spec.kind == "pair":
+            given[spec.name] = (rng.uniform(0.0, 0.99), rng.uniform(0.5, 0.9999))
+        elif spec.name == "eps":
+            given[spec.name] = 10.0 ** rng.uniform(-10, -3)
+        elif rng.integers(3):
+            low, high = spec.low or 0.0, 1.0 if spec.high is None else spec.high
+            given[spec.name] = float(rng.uniform(low + 0.01 * (high - low), high) * 0.99)
+    return resolve_optimizer(name, given)
+
+
+def _gradient(rng) -> float:
+    """A gradient as a run meets it: any scale, now and then 0, -0, ±inf or NaN (a blow-up)."""
+    special = rng.integers(40)
+    if special < 5:
+        return [0.0, -0.0, math.inf, -math.inf, math.nan][special]
+    return float(rng.normal() * 10.0 ** rng.uniform(-6, 4))
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_one_coordinate_on_floats_steps_as_the_float64_arrays(name):
+    """engine.simulate steps a family of one run coordinate by coordinate on Python floats:
+    init and update on floats give the float64 arrays' numbers bit for bit (updates and
+    every state entry), whatever the hyperparameters, rates and gradients, blow-ups included."""
+    opt = OPTIMIZERS[name]
+    rng = np.random.default_rng(11)
+    for case in range(16):
+        hyper = _drawn_hyper(name, rng) if case else resolve_optimizer(name, None)
+        start = [float(v) for v in rng.normal(size=2) * 3]
+        array_state = opt.init(np.array([start]), hyper)
+        float_states = [opt.init(x, hyper) for x in start]
+        for step in range(40):
+            g = [_gradient(rng) for _ in range(2)]
+            lr = float(10.0 ** rng.uniform(-4, 1))
+            with np.errstate(all="ignore"):  # blow-ups: the floats must not raise either
+                move, array_state = opt.update(np.array([g]), array_state, lr, hyper)
+                moves = []
+                for i in range(2):
+                    u, float_states[i] = opt.update(g[i], float_states[i], lr, hyper)
+                    moves.append(u)
+            assert all(type(u) is float for u in moves), (name, case, step)
+            np.testing.assert_array_equal(np.array([moves]), move, err_msg=f"{name} {case} {step}")
+            for key, value in array_state.items():
+                if isinstance(value, np.ndarray) and value.shape == (1, 2):
+                    own = np.array([[s[key] for s in float_states]])
+                    np.testing.assert_array_equal(own, value, err_msg=f"{name}.{key} {case} {step}")
+                else:  # the step count, momentum's "started"
+                    assert all(s[key] == value for s in float_states), (name, key)

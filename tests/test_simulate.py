@@ -760,3 +760,39 @@ def test_plain_sgd_with_cycled_momentum_is_torchs_sgd_with_that_momentum():
     np.testing.assert_allclose(simulate(config).params, np.array(path), rtol=1e-12, atol=0)
 
 
+
+
+def _float_lane_configs():
+    """Every optimizer under several schedules, full batch and mini-batch, a blow-up included."""
+    from engine.optimizers import OPTIMIZERS
+
+    lin = {"surface": "linreg", "normalization": "standard", "batch_size": 4, "seed": 3}
+    configs = []
+    for name, optimizer in OPTIMIZERS.items():
+        decay = {} if name == "adamw" else {"weight_decay": 0.05}
+        configs += [
+            RunConfig(surface="trap", optimizer=name, lr=0.05, steps=150),
+            RunConfig(surface="rosenbrock", optimizer=name, optimizer_params=decay, lr=0.002, steps=150),
+            RunConfig(surface="himmelblau", optimizer=name, lr=0.01, steps=150, scheduler="plateau",
+                      scheduler_params={"patience": 0, "factor": 0.5}),
+            RunConfig(surface="bowl", optimizer=name, lr=5.0, steps=150),  # adaptive ones may not blow up
+            RunConfig(**lin, optimizer=name, lr=0.05, steps=150, scheduler="plateau",
+                      scheduler_params={"patience": 1}),
+        ]  # fmt: skip
+        if optimizer.cycled_momentum is not None:
+            configs.append(RunConfig(surface="beale", optimizer=name, lr=0.001, steps=150, scheduler="cyclic",
+                                     scheduler_params={"cycle_momentum": True, "step_size_up": 10}))  # fmt: skip
+    return configs
+
+
+def test_a_run_alone_steps_on_floats_as_it_does_in_a_family():
+    """A family of one run steps on Python floats, a larger one on arrays (engine.simulate):
+    each run is the same, bit for bit, alone, among other optimizers' runs (each its own
+    family, at its own row) and beside a second run of its family."""
+    configs = _float_lane_configs()
+    together = simulate_many(configs)
+    assert {run.outcome for run in together} >= {"converged", "diverged"}
+    for config, among in zip(configs, together, strict=True):
+        beside = simulate_many([config, config.replace(lr=config.lr / 3)])[0]
+        assert_same_run(simulate(config), beside)
+        assert_same_run(among, beside)
