@@ -779,9 +779,27 @@ class Plateau:
         self._all_rel = bool(self.rel.all())
         self._any_rel = bool(self.rel.any())
         self._rel_keep = 1.0 - self.threshold
+        # only inf * 0 (best = ±inf, threshold 1 in rel mode) is an invalid operation here
+        self._warns = bool(np.any(self.rel & (self._rel_keep == 0)))
         self.best = np.full(runs, np.inf)
         self.num_bad_epochs = np.zeros(runs, dtype=np.int64)
         self.cooldown_counter = np.zeros(runs, dtype=np.int64)
+        # Python-side bounds, so a step makes no reductions in the usual case: whether some
+        # run is cooling down, and how many more steps every run surely stays within its
+        # patience (num_bad_epochs grows by at most 1 a step)
+        self._cooling = False
+        self._quiet = int(self.patience.min())
+
+    def _better(self, current: np.ndarray) -> np.ndarray:
+        """Which runs' losses count as improvements. inf * 0 (best = inf, threshold = 1) and
+        NaN losses give NaN comparisons: all False, as in PyTorch's float arithmetic."""
+        if self._all_rel:
+            return current < self.best * self._rel_keep
+        if not self._any_rel:
+            return current < self.best - self.threshold
+        return np.where(
+            self.rel, current < self.best * self._rel_keep, current < self.best - self.threshold
+        )
 
     def step(self, metrics: np.ndarray) -> np.ndarray:
         """One scheduler.step(loss) for every run; return the new rates, shape (R,)."""
@@ -794,32 +812,30 @@ class Plateau:
             current = np.broadcast_to(current, self.lr.shape)
         # Called once per iteration by the step loop, so the state is updated in place and
         # the rare branches (cooldown, a cut) are skipped when no run is in them.
-        # inf * 0 (best = inf, threshold = 1) and NaN losses give NaN comparisons: all False,
-        # as in PyTorch's float arithmetic.
-        with np.errstate(invalid="ignore", over="ignore"):
-            if self._all_rel:
-                better = current < self.best * self._rel_keep
-            elif not self._any_rel:
-                better = current < self.best - self.threshold
-            else:
-                better = np.where(
-                    self.rel,
-                    current < self.best * self._rel_keep,
-                    current < self.best - self.threshold,
-                )
+        if self._warns:
+            with np.errstate(invalid="ignore"):
+                better = self._better(current)
+        else:
+            better = self._better(current)
         np.copyto(self.best, current, where=better)
         self.num_bad_epochs += 1
         np.copyto(self.num_bad_epochs, 0, where=better)
 
-        cooling = self.cooldown_counter > 0
-        if cooling.any():
+        if self._cooling:
+            cooling = self.cooldown_counter > 0
             np.subtract(self.cooldown_counter, 1, out=self.cooldown_counter, where=cooling)
             np.copyto(self.num_bad_epochs, 0, where=cooling)
+            self._cooling = bool(self.cooldown_counter.any())
 
+        if self._quiet > 0:
+            self._quiet -= 1
+            return self.lr.copy()
         reduce = self.num_bad_epochs > self.patience
         if reduce.any():
             new_lr = np.maximum(self.lr * self.factor, self.min_lr)
             np.copyto(self.lr, new_lr, where=reduce & (self.lr - new_lr > self.eps))
             np.copyto(self.cooldown_counter, self.cooldown, where=reduce)
             np.copyto(self.num_bad_epochs, 0, where=reduce)
+            self._cooling = bool(self.cooldown_counter.any())
+        self._quiet = int((self.patience - self.num_bad_epochs).min())
         return self.lr.copy()
