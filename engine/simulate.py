@@ -175,6 +175,10 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     else:
         per_epoch = np.ones(runs, dtype=int)
     plateaus = _plateaus(configs, per_epoch)
+    # Full batch, ReduceLROnPlateau reads the loss at every iterate: where the surface shares
+    # the terms of its loss and gradient, one evaluation gives that loss and the next gradient.
+    value_grad_fn = None if mini_batches or not plateaus else getattr(surface, "value_grad_fn", None)
+    next_grad = None
 
     limit, floor = divergence_limit(surface), divergence_floor(surface)
     params = np.empty((steps + 1, runs, 2))
@@ -196,6 +200,8 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
         for t in range(steps):
             if mini_batches:
                 g = surface.grad_from_means(p, means[t])
+            elif next_grad is not None:
+                g = next_grad
             else:
                 g = grad_fn(p)
             grads[t] = g
@@ -224,9 +230,14 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
                         rate = lr_t if isinstance(lr_t, float) else lr_t[rows]
                         moves[t, rows], states[k] = optimizer.update(g[rows], states[k], rate, hyper)
             p = np.add(p, moves[t], out=params[t + 1])
-            for plateau, plateau_rows, length in plateaus:
-                if (t + 1) % length == 0:  # the full-data loss after each of its epochs
-                    plateau.step(value_fn(p[plateau_rows]))
+            if value_grad_fn is not None:
+                loss_now, next_grad = value_grad_fn(p)
+                for plateau, plateau_rows, _ in plateaus:  # full batch: each epoch is a step
+                    plateau.step(loss_now[plateau_rows])
+            else:
+                for plateau, plateau_rows, length in plateaus:
+                    if (t + 1) % length == 0:  # the full-data loss after each of its epochs
+                        plateau.step(value_fn(p[plateau_rows]))
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
                 now = value_fn(p)
                 if not np.any((now <= limit) & (now >= floor)):  # NaN compares False

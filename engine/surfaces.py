@@ -43,7 +43,9 @@ class Surface:
 
     value_fn, grad_fn and hessian_fn take a float array p of shape (..., 2) and return
     shapes (...), (..., 2) and (..., 2, 2). Call them through value(), grad() and hessian(),
-    which also accept lists and tuples.
+    which also accept lists and tuples. value_grad_fn, where the two share their terms, gives
+    (value_fn(p), grad_fn(p)), the same numbers, from one evaluation of those terms (a step
+    loop that reads the loss at every iterate, as ReduceLROnPlateau does, pays them once).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Surface:
     grad_fn: ArrayFn
     hessian_fn: ArrayFn
     param_names: tuple[str, str] = ("x", "y")
+    value_grad_fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         (x_lo, x_hi), (y_lo, y_hi) = self.window
@@ -270,27 +273,48 @@ DEEP_BASIN = Well(centre=(1.0, -0.5), depth=2.0, width=1.5)
 TRAP_WELLS = (DEEP_BASIN, POTHOLE)
 
 
-def _trap_value(p: np.ndarray) -> np.ndarray:
+def _trap_terms(p: np.ndarray):
+    """x, y and, for each well, (dx, dy, its Gaussian exp(−r²/2w²)): what value and gradient share."""
     x, y = p[..., 0], p[..., 1]
-    f = TRAP_BOWL * (x * x + y * y)
+    wells = []
     for w in TRAP_WELLS:
         dx, dy = x - w.centre[0], y - w.centre[1]
-        f = f - w.depth * np.exp((dx * dx + dy * dy) / (-2.0 * w.width**2))
+        wells.append((dx, dy, np.exp((dx * dx + dy * dy) / (-2.0 * w.width**2))))
+    return x, y, wells
+
+
+def _trap_value_of(terms) -> np.ndarray:
+    x, y, wells = terms
+    f = TRAP_BOWL * (x * x + y * y)
+    for w, (_, _, gauss) in zip(TRAP_WELLS, wells, strict=True):
+        f = f - w.depth * gauss
     return f
 
 
-def _trap_grad(p: np.ndarray) -> np.ndarray:
-    x, y = p[..., 0], p[..., 1]
+def _trap_grad_of(p: np.ndarray, terms) -> np.ndarray:
+    x, y, wells = terms
     gx, gy = 2.0 * TRAP_BOWL * x, 2.0 * TRAP_BOWL * y
-    for w in TRAP_WELLS:
-        dx, dy = x - w.centre[0], y - w.centre[1]
-        e = (w.depth / w.width**2) * np.exp((dx * dx + dy * dy) / (-2.0 * w.width**2))
+    for w, (dx, dy, gauss) in zip(TRAP_WELLS, wells, strict=True):
+        e = (w.depth / w.width**2) * gauss
         gx = gx + e * dx
         gy = gy + e * dy
     out = np.empty_like(p)
     out[..., 0] = gx
     out[..., 1] = gy
     return out
+
+
+def _trap_value(p: np.ndarray) -> np.ndarray:
+    return _trap_value_of(_trap_terms(p))
+
+
+def _trap_grad(p: np.ndarray) -> np.ndarray:
+    return _trap_grad_of(p, _trap_terms(p))
+
+
+def _trap_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    terms = _trap_terms(p)
+    return _trap_value_of(terms), _trap_grad_of(p, terms)
 
 
 def _trap_hessian(p: np.ndarray) -> np.ndarray:
@@ -339,6 +363,7 @@ def _make_trap() -> Surface:
         value_fn=_trap_value,
         grad_fn=_trap_grad,
         hessian_fn=_trap_hessian,
+        value_grad_fn=_trap_value_grad,
     )
 
 
@@ -396,19 +421,36 @@ HIMMELBLAU_B = 7.0
 _HIMMELBLAU_SEEDS = ((3.0, 2.0), (-2.805, 3.131), (-3.779, -3.283), (3.584, -1.848))
 
 
-def _himmelblau_value(p: np.ndarray) -> np.ndarray:
+def _himmelblau_terms(p: np.ndarray):
+    """x, y and the two squared terms' insides, u = x² + y − a and v = x + y² − b."""
     x, y = p[..., 0], p[..., 1]
-    return (x * x + y - HIMMELBLAU_A) ** 2 + (x + y * y - HIMMELBLAU_B) ** 2
+    return x, y, x * x + y - HIMMELBLAU_A, x + y * y - HIMMELBLAU_B
 
 
-def _himmelblau_grad(p: np.ndarray) -> np.ndarray:
-    x, y = p[..., 0], p[..., 1]
-    u = x * x + y - HIMMELBLAU_A
-    v = x + y * y - HIMMELBLAU_B
+def _himmelblau_value_of(terms) -> np.ndarray:
+    *_, u, v = terms
+    return u**2 + v**2
+
+
+def _himmelblau_grad_of(p: np.ndarray, terms) -> np.ndarray:
+    x, y, u, v = terms
     out = np.empty_like(p)
     out[..., 0] = 4.0 * x * u + 2.0 * v
     out[..., 1] = 2.0 * u + 4.0 * y * v
     return out
+
+
+def _himmelblau_value(p: np.ndarray) -> np.ndarray:
+    return _himmelblau_value_of(_himmelblau_terms(p))
+
+
+def _himmelblau_grad(p: np.ndarray) -> np.ndarray:
+    return _himmelblau_grad_of(p, _himmelblau_terms(p))
+
+
+def _himmelblau_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    terms = _himmelblau_terms(p)
+    return _himmelblau_value_of(terms), _himmelblau_grad_of(p, terms)
 
 
 def _himmelblau_hessian(p: np.ndarray) -> np.ndarray:
@@ -436,6 +478,7 @@ def _make_himmelblau() -> Surface:
         value_fn=_himmelblau_value,
         grad_fn=_himmelblau_grad,
         hessian_fn=_himmelblau_hessian,
+        value_grad_fn=_himmelblau_value_grad,
     )
 
 
@@ -513,17 +556,30 @@ def _beale_terms(p: np.ndarray):
     return x, y, y2, y3, c1 - x + x * y, c2 - x + x * y2, c3 - x + x * y3
 
 
-def _beale_value(p: np.ndarray) -> np.ndarray:
-    *_, t1, t2, t3 = _beale_terms(p)
+def _beale_value_of(terms) -> np.ndarray:
+    *_, t1, t2, t3 = terms
     return t1 * t1 + t2 * t2 + t3 * t3
 
 
-def _beale_grad(p: np.ndarray) -> np.ndarray:
-    x, y, y2, y3, t1, t2, t3 = _beale_terms(p)
+def _beale_grad_of(p: np.ndarray, terms) -> np.ndarray:
+    x, y, y2, y3, t1, t2, t3 = terms
     out = np.empty_like(p)
     out[..., 0] = 2.0 * (t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0))
     out[..., 1] = 2.0 * x * (t1 + 2.0 * y * t2 + 3.0 * y2 * t3)
     return out
+
+
+def _beale_value(p: np.ndarray) -> np.ndarray:
+    return _beale_value_of(_beale_terms(p))
+
+
+def _beale_grad(p: np.ndarray) -> np.ndarray:
+    return _beale_grad_of(p, _beale_terms(p))
+
+
+def _beale_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    terms = _beale_terms(p)
+    return _beale_value_of(terms), _beale_grad_of(p, terms)
 
 
 def _beale_hessian(p: np.ndarray) -> np.ndarray:
@@ -553,6 +609,7 @@ def _make_beale() -> Surface:
         value_fn=_beale_value,
         grad_fn=_beale_grad,
         hessian_fn=_beale_hessian,
+        value_grad_fn=_beale_value_grad,
     )
 
 

@@ -563,6 +563,11 @@ class ReferencePlateau:
 
 
 PLATEAU_RUNS = [
+    # surfaces whose loss and gradient come from one evaluation (Surface.value_grad_fn)
+    RunConfig(surface="beale", optimizer="momentum", lr=0.002, steps=300, scheduler="plateau",
+              scheduler_params={"patience": 3, "factor": 0.5}),  # fmt: skip
+    RunConfig(surface="himmelblau", lr=0.02, steps=300, scheduler="plateau",
+              scheduler_params={"patience": 1, "factor": 0.5, "cooldown": 2}),  # fmt: skip
     RunConfig(
         surface="trap",
         lr=0.3,

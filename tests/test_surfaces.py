@@ -133,6 +133,24 @@ def test_vectorized_over_any_leading_shape(surface):
     np.testing.assert_allclose(surface.grad(flat), grad.reshape(-1, 2), rtol=1e-14)
 
 
+SHARED = [s for s in SURFACES if s.value_grad_fn is not None]
+
+
+@pytest.mark.parametrize("surface", SHARED, ids=[s.name for s in SHARED])
+def test_value_and_gradient_together_are_the_two_alone(surface):
+    """value_grad_fn gives value_fn's and grad_fn's numbers, bit for bit, in and far out of
+    the window (where a diverging run goes), so a run is the same whichever the loop calls."""
+    assert {"trap", "beale", "himmelblau"} <= {s.name for s in SHARED}
+    rng = np.random.default_rng(3)
+    p = np.concatenate([random_points(surface, (50,)), rng.normal(size=(50, 2)) * 10.0 ** rng.uniform(0, 200, (50, 1))])
+    p[:3] = [[np.inf, 0.0], [np.nan, 1.0], [-1e300, 1e300]]
+    for points in (p, p[:4], p[7], p.reshape(5, 20, 2)):
+        with np.errstate(all="ignore"):
+            value, grad = surface.value_grad_fn(points)
+            np.testing.assert_array_equal(value, surface.value_fn(points))
+            np.testing.assert_array_equal(grad, surface.grad_fn(points))
+
+
 @by_name
 def test_accepts_lists_tuples_and_integers(surface):
     x, y = surface.default_start
