@@ -789,6 +789,7 @@ class Plateau:
         # patience (num_bad_epochs grows by at most 1 a step)
         self._cooling = False
         self._quiet = int(self.patience.min())
+        self.reductions = 0  # how many steps changed some run's rate
 
     def _better(self, current: np.ndarray) -> np.ndarray:
         """Which runs' losses count as improvements. inf * 0 (best = inf, threshold = 1) and
@@ -833,7 +834,10 @@ class Plateau:
         reduce = self.num_bad_epochs > self.patience
         if reduce.any():
             new_lr = np.maximum(self.lr * self.factor, self.min_lr)
-            np.copyto(self.lr, new_lr, where=reduce & (self.lr - new_lr > self.eps))
+            cut = reduce & (self.lr - new_lr > self.eps)
+            if cut.any():
+                np.copyto(self.lr, new_lr, where=cut)
+                self.reductions += 1
             np.copyto(self.cooldown_counter, self.cooldown, where=reduce)
             np.copyto(self.num_bad_epochs, 0, where=reduce)
             self._cooling = bool(self.cooldown_counter.any())

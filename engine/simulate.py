@@ -195,6 +195,9 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
     whole = len(families) == 1 and type(families[0][0]) is slice  # no slicing
     floats = any(type(rows) is int for rows, *_ in families)
     lr_t = rates
+    for plateau, plateau_rows, _ in plateaus:  # a plateau's rate, rewritten ahead at each cut
+        rates[:, plateau_rows, 0] = plateau.lr
+    cuts_seen = [0] * len(plateaus)
     taken = steps
     with np.errstate(all="ignore"):  # blow-ups are found below, not reported as warnings
         for t in range(steps):
@@ -205,8 +208,6 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             else:
                 g = grad_fn(p)
             grads[t] = g
-            for plateau, plateau_rows, _ in plateaus:
-                rates[t, plateau_rows, 0] = plateau.lr
             if not isinstance(rates, float):
                 lr_t = rates[t]
             if whole:
@@ -215,12 +216,14 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
                     hyper = cycled.hyper_at(hyper, t)
                 moves[t], states[0] = optimizer.update(g, states[0], lr_t, hyper)
             else:
-                g_floats = g.tolist() if floats else None
+                if floats:
+                    g_floats = g.tolist()
+                    lr_floats = None if isinstance(lr_t, float) else lr_t[:, 0].tolist()
                 for k, (rows, optimizer, hyper, cycled) in enumerate(families):
                     if cycled is not None:
                         hyper = cycled.hyper_at(hyper, t)
                     if type(rows) is int:  # one run: each coordinate on floats
-                        rate = lr_t if isinstance(lr_t, float) else lr_t[rows, 0].item()
+                        rate = lr_t if lr_floats is None else lr_floats[rows]
                         state = states[k]
                         move = [0.0, 0.0]
                         for i, gradient in enumerate(g_floats[rows]):
@@ -232,12 +235,12 @@ def _simulate_group(members: list[list[RunConfig]]) -> list[Trajectory]:
             p = np.add(p, moves[t], out=params[t + 1])
             if value_grad_fn is not None:
                 loss_now, next_grad = value_grad_fn(p)
-                for plateau, plateau_rows, _ in plateaus:  # full batch: each epoch is a step
-                    plateau.step(loss_now[plateau_rows])
-            else:
-                for plateau, plateau_rows, length in plateaus:
-                    if (t + 1) % length == 0:  # the full-data loss after each of its epochs
-                        plateau.step(value_fn(p[plateau_rows]))
+            for k, (plateau, plateau_rows, length) in enumerate(plateaus):
+                if (t + 1) % length == 0:  # the full-data loss after each of its epochs
+                    plateau.step(loss_now[plateau_rows] if value_grad_fn else value_fn(p[plateau_rows]))
+                    if plateau.reductions != cuts_seen[k]:
+                        cuts_seen[k] = plateau.reductions
+                        rates[t + 1 :, plateau_rows, 0] = plateau.lr
             if t % _DIVERGENCE_CHECK_EVERY == _DIVERGENCE_CHECK_EVERY - 1:
                 now = value_fn(p)
                 if not np.any((now <= limit) & (now >= floor)):  # NaN compares False

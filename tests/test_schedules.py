@@ -665,6 +665,10 @@ def test_plateau_vectorized_runs_match_scalar_reference():
         want[t] = [ref.step(losses[t, r]) for r, ref in enumerate(refs)]
     np.testing.assert_array_equal(got, want)
     assert (np.diff(got, axis=0) < 0).sum() > 10  # the runs did cut, differently
+    # reductions counts the steps that changed some run's rate (the step loop rewrites its
+    # rate table at each)
+    changed = np.any(np.diff(np.vstack([settings["lr"], got]), axis=0) != 0, axis=1)
+    assert plateau.reductions == np.count_nonzero(changed)
     assert len({tuple(cuts(list(got[:, r]))) for r in range(runs)}) == runs
 
 
