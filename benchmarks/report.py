@@ -112,6 +112,20 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def small_call_seconds() -> float:
+    """The host's price of one NumPy call on a few numbers (np.add of two (4, 2) float64
+    arrays into a third), median of 5 batches: what the step loops of a few runs pay per
+    operation, so CPU figures from different hosts can be compared in these units."""
+    a, b, out = np.ones((4, 2)), np.ones((4, 2)), np.empty((4, 2))
+    calls = 20_000
+
+    def batch() -> None:
+        for _ in range(calls):
+            np.add(a, b, out=out)
+
+    return median_time(batch, repeats=5) / calls
+
+
 def machine_info() -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
@@ -121,5 +135,6 @@ def machine_info() -> str:
             f"CPU: {cpu_model()}; {os.cpu_count()} cores, {usable} usable; load average {load}",
             f"Python {platform.python_version()}, NumPy {np.__version__}"
             + (f", OPENBLAS_CORETYPE={blas_core}" if blas_core else ""),
+            f"one small NumPy call ((4, 2) add): {small_call_seconds() * 1e9:.0f} ns",
         ]
     )
