@@ -193,6 +193,7 @@ def worst_rows(shape, function) -> list[Row]:
     from tests.serving import worst_requests
 
     rows = []
+    small_call = small_call_seconds()  # once: the host's speed as the figures below saw it
     for name, (controls, pins) in worst_requests().items():
         values = {
             "surface": controls["surface"], "optimizer": "adam", "lr": controls["lr"],
@@ -206,7 +207,8 @@ def worst_rows(shape, function) -> list[Row]:
         for figure, call in calls:
             seconds = median_cpu(call, WORST_REPEATS)
             figure = f"server: {figure.format(name)}, CPU, median of {WORST_REPEATS}"
-            rows.append(Row(figure, seconds, WORST_CPU_TARGET, note=_in_calls(seconds)))
+            note = f"{seconds / small_call / 1e6:.2f} M small NumPy calls' time on this host"
+            rows.append(Row(figure, seconds, WORST_CPU_TARGET, note=note))
     return rows
 
 
@@ -242,8 +244,3 @@ def median_cpu(call, repeats: int) -> float:
         call()
         times.append(time.process_time() - started)
     return statistics.median(times)
-
-
-def _in_calls(seconds: float) -> str:
-    """The figure in the host's small NumPy calls (benchmarks.report.small_call_seconds)."""
-    return f"{seconds / small_call_seconds() / 1e6:.2f} M small NumPy calls' time on this host"
