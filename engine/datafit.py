@@ -43,6 +43,17 @@ def scale_feature(x: np.ndarray, normalization: str) -> tuple[float, float]:
     return shift, scale
 
 
+def _gradient(w, b, su, suu, sy, suy):
+    """∂L/∂w = w·mean(u²) + b·mean(u) − mean(u·y) and ∂L/∂b = w·mean(u) + b − mean(y), from
+    the data's (or a batch's) moments: arrays or Python floats, by the same operations."""
+    return w * suu + b * su - suy, w * su + b - sy
+
+
+def _loss(w, b, su, suu, sy, suy, syy):
+    """L(w, b) from the data's moments: arrays or Python floats, by the same operations."""
+    return 0.5 * (w * (w * suu + 2 * b * su - 2 * suy) + b * (b - 2 * sy) + syy)
+
+
 @dataclass(frozen=True, eq=False)
 class FitSurface:
     """The data-fit loss over (w, b) for one normalization of the feature."""
@@ -59,9 +70,8 @@ class FitSurface:
 
     def __post_init__(self) -> None:
         u, y = self.features, self.targets
-        object.__setattr__(
-            self, "_moments", (u.mean(), (u * u).mean(), y.mean(), (u * y).mean(), (y * y).mean())
-        )
+        moments = (u.mean(), (u * u).mean(), y.mean(), (u * y).mean(), (y * y).mean())
+        object.__setattr__(self, "_moments", tuple(float(m) for m in moments))
 
     @property
     def n(self) -> int:
@@ -69,17 +79,29 @@ class FitSurface:
 
     def value(self, p) -> np.ndarray:
         p = np.asarray(p, dtype=float)
-        w, b = p[..., 0], p[..., 1]
-        su, suu, sy, suy, syy = self._moments
-        return 0.5 * (w * (w * suu + 2 * b * su - 2 * suy) + b * (b - 2 * sy) + syy)
+        return _loss(p[..., 0], p[..., 1], *self._moments)
 
     def grad(self, p) -> np.ndarray:
         p = np.asarray(p, dtype=float)
-        su, suu, sy, suy, _ = self._moments
         out = np.empty_like(p)
-        out[..., 0] = p[..., 0] * suu + p[..., 1] * su - suy
-        out[..., 1] = p[..., 0] * su + p[..., 1] - sy
+        out[..., 0], out[..., 1] = _gradient(p[..., 0], p[..., 1], *self._moments[:4])
         return out
+
+    def grads_on_floats(self, points: list, means: list | None = None) -> list[tuple[float, float]]:
+        """The gradients at a few points given as Python floats, [[w, b], ...]: the full-data
+        ones, or with means (a row of batch_means per point, or one row for all) each point's
+        batch's. grad's and grad_from_means' operations, so their numbers, without a NumPy
+        call per operation (what a step loop of a few runs would pay)."""
+        if means is None:
+            su, suu, sy, suy, _ = self._moments
+            return [_gradient(w, b, su, suu, sy, suy) for w, b in points]
+        if len(means) == 1:
+            means = means * len(points)
+        return [_gradient(w, b, *m) for (w, b), m in zip(points, means, strict=True)]
+
+    def losses_on_floats(self, points: list) -> list[float]:
+        """value at a few points given as Python floats (the same operations, numbers)."""
+        return [_loss(w, b, *self._moments) for w, b in points]
 
     def hessian(self, p) -> np.ndarray:
         p = np.asarray(p, dtype=float)
@@ -121,13 +143,12 @@ class FitSurface:
         means (..., 4) as from batch_means, broadcast against p's leading shape:
         ∂L/∂w = w·mean(u²) + b·mean(u) − mean(u·y),  ∂L/∂b = w·mean(u) + b − mean(y).
         """
-        su, suu, sy, suy = means[..., 0], means[..., 1], means[..., 2], means[..., 3]
         if means.ndim <= p.ndim and means.shape[:-1] in (p.shape[:-1], (1,) * (means.ndim - 1)):
             out = np.empty(p.shape)  # the engine's case, without the cost of broadcast_shapes
         else:
             out = np.empty(np.broadcast_shapes(p.shape, means.shape[:-1] + (2,)))
-        out[..., 0] = p[..., 0] * suu + p[..., 1] * su - suy
-        out[..., 1] = p[..., 0] * su + p[..., 1] - sy
+        moments = (means[..., 0], means[..., 1], means[..., 2], means[..., 3])
+        out[..., 0], out[..., 1] = _gradient(p[..., 0], p[..., 1], *moments)
         return out
 
     @cached_property

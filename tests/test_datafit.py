@@ -60,6 +60,25 @@ def test_loss_and_gradient_match_the_per_point_sums(normalization):
     np.testing.assert_allclose(surface.hessian((0.3, -2.0)), hessian, rtol=1e-12)
 
 
+@pytest.mark.parametrize("normalization", ["none", "standard", "minmax"])
+def test_a_few_points_on_floats_are_the_arrays_numbers(normalization):
+    """The step loop of a few runs takes gradients and losses on Python floats: bit for bit
+    grad's, grad_from_means' and value's, blow-ups (huge, inf, NaN) included."""
+    surface = DATA.surface(normalization)
+    rng = np.random.default_rng(5)
+    points = rng.normal(0, 3, size=(6, 2)) * 10.0 ** rng.uniform(0, 200, size=(6, 1))
+    points[0], points[1] = (np.inf, 1.0), (np.nan, -2.0)
+    orders = batch_orders(3, surface.n, 1)
+    means = surface.batch_means(orders, 16)[0, : len(points)]  # a batch's moments per point
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(surface.grads_on_floats(points.tolist()), surface.grad(points))
+        on_floats = surface.grads_on_floats(points.tolist(), means.tolist())
+        np.testing.assert_array_equal(on_floats, surface.grad_from_means(points, means))
+        shared = surface.grads_on_floats(points.tolist(), means[:1].tolist())  # one batch for all
+        np.testing.assert_array_equal(shared, surface.grad_from_means(points, means[:1]))
+        np.testing.assert_array_equal(surface.losses_on_floats(points.tolist()), surface.value(points))
+
+
 def test_minmax_maps_the_feature_onto_zero_one():
     u = DATA.surface("minmax").features
     assert u.min() == 0.0 and u.max() == 1.0

@@ -783,6 +783,8 @@ def _float_lane_configs():
             RunConfig(surface="bowl", optimizer=name, lr=5.0, steps=150),  # adaptive ones may not blow up
             RunConfig(**lin, optimizer=name, lr=0.05, steps=150, scheduler="plateau",
                       scheduler_params={"patience": 1}),
+            RunConfig(**{**lin, "batch_size": None}, optimizer=name, lr=0.1, steps=150, scheduler="plateau",
+                      scheduler_params={"patience": 0, "factor": 0.5}),
         ]  # fmt: skip
         if optimizer.cycled_momentum is not None:
             configs.append(RunConfig(surface="beale", optimizer=name, lr=0.001, steps=150, scheduler="cyclic",
@@ -790,14 +792,19 @@ def _float_lane_configs():
     return configs
 
 
-def test_a_run_alone_steps_on_floats_as_it_does_in_a_family():
-    """A family of one run steps on Python floats, a larger one on arrays (engine.simulate):
-    each run is the same, bit for bit, alone, among other optimizers' runs (each its own
-    family, at its own row) and beside a second run of its family."""
+def test_a_run_alone_steps_on_floats_as_it_does_in_a_crowd():
+    """A family of one run steps on Python floats, a larger one on arrays, and a few runs of
+    the data fit take their gradients and losses on floats (engine.simulate): each run is the
+    same, bit for bit, alone, among other optimizers' runs (each its own family, at its own
+    row), beside a second run of its family and in a crowd of ten, all on arrays."""
+    from engine.simulate import _FEW_RUNS
+
     configs = _float_lane_configs()
     together = simulate_many(configs)
     assert {run.outcome for run in together} >= {"converged", "diverged"}
     for config, among in zip(configs, together, strict=True):
-        beside = simulate_many([config, config.replace(lr=config.lr / 3)])[0]
-        assert_same_run(simulate(config), beside)
-        assert_same_run(among, beside)
+        crowd = [config] + [config.replace(lr=config.lr / k) for k in range(2, _FEW_RUNS + 3)]
+        on_arrays = simulate_many(crowd)[0]
+        assert_same_run(simulate(config), on_arrays)
+        assert_same_run(simulate_many(crowd[:2])[0], on_arrays)
+        assert_same_run(among, on_arrays)
