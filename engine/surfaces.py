@@ -167,6 +167,7 @@ def _quadratic(matrix: np.ndarray) -> tuple[ArrayFn, ArrayFn, ArrayFn]:
     a = np.array(matrix, dtype=float)
     a.setflags(write=False)
     half_xx, cross, half_yy = 0.5 * a[0, 0], a[0, 1], 0.5 * a[1, 1]
+    (a_xx, a_xy), (a_yx, a_yy) = a.tolist()
 
     def value(p: np.ndarray) -> np.ndarray:
         x, y = p[..., 0], p[..., 1]
@@ -176,7 +177,10 @@ def _quadratic(matrix: np.ndarray) -> tuple[ArrayFn, ArrayFn, ArrayFn]:
         # Ap written out, not p @ A: a matrix product takes another BLAS kernel (fused or not)
         # for one row than for many, so a run would differ in its last bit alone and in company
         x, y = p[..., 0], p[..., 1]
-        return np.stack([a[0, 0] * x + a[0, 1] * y, a[1, 0] * x + a[1, 1] * y], axis=-1)
+        out = np.empty_like(p)  # not np.stack, which costs more than the arithmetic here
+        out[..., 0] = a_xx * x + a_xy * y
+        out[..., 1] = a_yx * x + a_yy * y
+        return out
 
     def hessian(p: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, p.shape + (2,)).copy()
