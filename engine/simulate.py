@@ -5,9 +5,15 @@ each run reads its own batches' moments), advance together as arrays with a lead
 axis, whatever their optimizer, length or scheduler: one gradient evaluation per step serves
 them all, and the loop runs as long as the longest. Within such a group, runs with the same
 optimizer (a "family") are contiguous rows updated by one call, so the step loop loops over
-families, never over runs, in Python. A family of one run steps its two coordinates as
-Python floats instead (engine.optimizers takes either): a NumPy call costs about 0.7 us
-however few numbers it touches, a float operation some 30 ns, and the numbers are the same.
+families, never over runs, in Python.
+
+A NumPy call costs about 0.7 us however few numbers it touches, a float operation some 30 ns,
+so where a group holds few runs the loop takes Python floats, by the same operations and so
+to the same numbers (the tests hold each run equal alone and in a crowd, bit for bit): a
+family of one run steps its two coordinates as floats (engine.optimizers takes either), and
+the data fit's gradients and losses for up to _FEW_RUNS runs are floats (engine.datafit).
+Where a full-batch ReduceLROnPlateau reads the loss at every iterate, a surface that shares
+the terms of its loss and gradient (Surface.value_grad_fn) gives both from one evaluation.
 
 The step loop does only what the next step needs: the gradient, the optimizer's update with
 the step's rate (and, when CyclicLR or OneCycleLR cycle it, the step's momentum or beta1, as
