@@ -115,7 +115,8 @@ def cpu_model() -> str:
 def small_call_seconds() -> float:
     """The host's price of one NumPy call on a few numbers (np.add of two (4, 2) float64
     arrays into a third), median of 5 batches: what the step loops of a few runs pay per
-    operation, so CPU figures from different hosts can be compared in these units."""
+    operation. A gauge of the host's speed when the table was taken (on a shared VM it swings
+    by half within minutes, so it does not turn the figures into host-free units)."""
     a, b, out = np.ones((4, 2)), np.ones((4, 2)), np.empty((4, 2))
     calls = 20_000
 

@@ -25,7 +25,7 @@ import time
 from dash._callback_context import context_value
 from dash._utils import AttributeDict, to_json
 
-from benchmarks.report import Row, seconds_text, small_call_seconds
+from benchmarks.report import Row, seconds_text
 
 CALLS = 50
 DEFAULT_TARGET = 0.050
@@ -193,7 +193,6 @@ def worst_rows(shape, function) -> list[Row]:
     from tests.serving import worst_requests
 
     rows = []
-    small_call = small_call_seconds()  # once: the host's speed as the figures below saw it
     for name, (controls, pins) in worst_requests().items():
         values = {
             "surface": controls["surface"], "optimizer": "adam", "lr": controls["lr"],
@@ -207,8 +206,7 @@ def worst_rows(shape, function) -> list[Row]:
         for figure, call in calls:
             seconds = median_cpu(call, WORST_REPEATS)
             figure = f"server: {figure.format(name)}, CPU, median of {WORST_REPEATS}"
-            note = f"{seconds / small_call / 1e6:.2f} M small NumPy calls' time on this host"
-            rows.append(Row(figure, seconds, WORST_CPU_TARGET, note=note))
+            rows.append(Row(figure, seconds, WORST_CPU_TARGET))
     return rows
 
 
