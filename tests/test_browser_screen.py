@@ -339,13 +339,15 @@ return out;
 
 
 def test_the_words_left_the_map_are_on_the_map_and_no_path_runs_through_them(dash_duo):
-    """L5's diverging zig-zag ran through the words at its exit (1280x720 and 1920x1080)."""
+    """L5's diverging zig-zag ran through the words at its exit, and L8's last rung, which
+    leaves at the top between two of its own jumps, did too (1280x720 and 1920x1080)."""
     dash_duo.start_server(create_app())
     driver = dash_duo.driver
-    for width, height in ((1920, 1080), (1280, 720)):
-        set_screen(driver, width, height)
-        open_page(dash_duo, "preset=divergence", "diverged")
-        fitted(driver, "contour")
-        words = [w for w in driver.execute_script(EXIT_WORDS_CROSSED) if w["text"] == "left the map"]
-        assert len(words) == 1, words
-        assert words[0]["inside"] and words[0]["crossed"] == 0, (width, words)
+    for preset in ("divergence", "lr-ladder"):
+        for width, height in ((1920, 1080), (1280, 720)):
+            set_screen(driver, width, height)
+            open_page(dash_duo, f"preset={preset}", "diverged")
+            fitted(driver, "contour")
+            words = [w for w in driver.execute_script(EXIT_WORDS_CROSSED) if w["text"] == "left the map"]
+            assert len(words) == 1, (preset, words)
+            assert words[0]["inside"] and words[0]["crossed"] == 0, (preset, width, words)

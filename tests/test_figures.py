@@ -484,3 +484,42 @@ def test_the_map_layer_takes_every_contour_and_the_paths_keep_their_slots():
     assert layer["layout"]["margin"] == paths["layout"]["margin"] and "annotations" not in layer["layout"]
     assert layer["layout"]["hovermode"] is False and paths["layout"]["clickanywhere"] is True
     assert paths["layout"]["plot_bgcolor"] == "rgba(0,0,0,0)" and whole["layout"]["plot_bgcolor"] == "#ffffff"
+
+
+# ------------------------------------------------------------ the words "left the map"
+
+
+def test_a_segment_crosses_a_box_however_far_apart_its_ends():
+    """Segments clipped exactly: a long jump straight through the box counts although neither
+    end (nor any point a coarse sampling would take) lies in it; one that passes by, one
+    along an edge outside it, and one with an infinite end do not."""
+    from app.figures.exits import crossings
+
+    box = (0.0, 1.0, 3.0, 3.5)
+    segments = [
+        ((0.5, 100.0), (0.5, -100.0), 1),  # a jump of 200 through a box 0.5 high
+        ((0.2, 3.2), (5.0, 9.0), 1),  # starts inside
+        ((-3.0, 0.0), (3.0, 6.5), 1),  # in through its left edge at y = 3.25, out through its top
+        ((2.0, -10.0), (2.0, 10.0), 0),  # to its right
+        ((-1.0, 4.0), (5.0, 4.0), 0),  # parallel above it
+        ((0.5, 10.0), (np.inf, -10.0), 0),  # blown up
+    ]
+    for start, end, expected in segments:
+        assert crossings(np.array([start]), np.array([end]), box) == expected, (start, end)
+    starts, ends = np.array([s for s, _, _ in segments]), np.array([e for _, e, _ in segments])
+    assert crossings(starts, ends, box) == sum(e for _, _, e in segments)
+
+
+def test_the_ladders_last_rung_gets_words_no_jump_runs_through():
+    """L8's last rung leaves the bowl at the top edge between two of its own jumps, which a
+    sampling of each jump stepped over: its words go below the exit, beside the marker (the
+    browser test measures on screen that no line runs through them)."""
+    from app.figures.exits import SIDES, clear_side, crossings
+    from app.figures.views import run_view
+
+    run = simulate(RunConfig(surface="bowl", lr=0.729, steps=80))
+    view = run_view(run, "lr 0.729", PALETTE[0])
+    side = clear_side(view, run.config.loss_surface.window)
+    assert side.startswith("bottom") and side in SIDES
+    path = view.params[: view.map_points]
+    assert crossings(path[:-1], path[1:], (-5.0, 5.0, 3.0, 4.0)) >= 2  # the jumps meet at the exit

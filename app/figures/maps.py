@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from app.figures.exits import clear_side
 from app.figures.style import (
     BATCH_ARROW,
     CONTOUR_LINES,
@@ -328,7 +329,7 @@ def _minima_trace(surface, lang: str) -> dict:
 
 
 def _exit_trace(views: list[RunView], lang: str, window) -> dict:
-    exits = [(v.exit_point, v.colour, _clear_side(v, window)) for v in views if v.exit_point is not None]
+    exits = [(v.exit_point, v.colour, clear_side(v, window)) for v in views if v.exit_point is not None]
     return {
         "type": "scatter",
         "x": [p[0] for p, _, _ in exits],
@@ -343,36 +344,6 @@ def _exit_trace(views: list[RunView], lang: str, window) -> dict:
         "hoverinfo": "skip",
         "name": "exits",
     }
-
-
-# Where the words "left the map" may go beside the exit, the first clear one taken, and the
-# box they take, as shares of the window's width and height (~90 x 20 px on a ~400 px map).
-EXIT_WORDS_SIDES = {"top center": (-0.5, 0.5, 0, 1), "top right": (0, 1, 0, 1), "top left": (-1, 0, 0, 1),
-                    "bottom center": (-0.5, 0.5, -1, 0), "bottom right": (0, 1, -1, 0), "bottom left": (-1, 0, -1, 0)}  # fmt: skip
-EXIT_WORDS_BOX = (0.24, 0.09)
-
-
-def _clear_side(view: RunView, window) -> str:
-    """The side of a run's exit where its words cover the fewest points of the drawn path (its
-    segments sampled), inside the surface's window (the part every pane shows): the diverging
-    zig-zag ran through them at the top."""
-    (x0, x1), (y0, y1) = window
-    width, height = EXIT_WORDS_BOX[0] * (x1 - x0), EXIT_WORDS_BOX[1] * (y1 - y0)
-    path = view.params[: view.map_points] if view.map_points >= 0 else view.params
-    along = np.linspace(0.0, 1.0, 9)[:, None, None]
-    points = (path[:-1] + along * (path[1:] - path[:-1])).reshape(-1, 2) if len(path) > 1 else path
-    px, py = view.exit_point
-
-    def covered(side: str) -> float:
-        left, right, low, high = EXIT_WORDS_SIDES[side]
-        box = (px + left * width, px + right * width, py + low * height, py + high * height)
-        if box[0] < x0 - 1e-9 or box[1] > x1 + 1e-9 or box[2] < y0 - 1e-9 or box[3] > y1 + 1e-9:
-            return np.inf  # cut off at the map's edge
-        inside = (points[:, 0] >= box[0]) & (points[:, 0] <= box[1]) & (points[:, 1] >= box[2]) & (points[:, 1] <= box[3])
-        return float(np.count_nonzero(inside))
-
-    costs = {side: covered(side) for side in EXIT_WORDS_SIDES}
-    return min(costs, key=costs.get) if np.isfinite(min(costs.values())) else "top center"
 
 
 def arrow_scale(view: RunView, surface) -> float:
