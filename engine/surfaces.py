@@ -159,6 +159,23 @@ def _times(coefficient: float, term: str) -> str:
     return term if coefficient == 1 else f"{coefficient:g} {term}"
 
 
+def _from_terms(terms, value_of, grad_of) -> tuple[ArrayFn, ArrayFn, Callable]:
+    """value_fn, grad_fn and value_grad_fn of a surface whose loss and gradient share terms:
+    terms(p), then value_of(terms) and grad_of(p, terms), so the three give the same numbers."""
+
+    def value(p: np.ndarray) -> np.ndarray:
+        return value_of(terms(p))
+
+    def grad(p: np.ndarray) -> np.ndarray:
+        return grad_of(p, terms(p))
+
+    def value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shared = terms(p)
+        return value_of(shared), grad_of(p, shared)
+
+    return value, grad, value_grad
+
+
 # --- Quadratic bowls -------------------------------------------------------------------
 
 
@@ -308,17 +325,7 @@ def _trap_grad_of(p: np.ndarray, terms) -> np.ndarray:
     return out
 
 
-def _trap_value(p: np.ndarray) -> np.ndarray:
-    return _trap_value_of(_trap_terms(p))
-
-
-def _trap_grad(p: np.ndarray) -> np.ndarray:
-    return _trap_grad_of(p, _trap_terms(p))
-
-
-def _trap_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    terms = _trap_terms(p)
-    return _trap_value_of(terms), _trap_grad_of(p, terms)
+_trap_value, _trap_grad, _trap_value_grad = _from_terms(_trap_terms, _trap_value_of, _trap_grad_of)
 
 
 def _trap_hessian(p: np.ndarray) -> np.ndarray:
@@ -444,17 +451,7 @@ def _himmelblau_grad_of(p: np.ndarray, terms) -> np.ndarray:
     return out
 
 
-def _himmelblau_value(p: np.ndarray) -> np.ndarray:
-    return _himmelblau_value_of(_himmelblau_terms(p))
-
-
-def _himmelblau_grad(p: np.ndarray) -> np.ndarray:
-    return _himmelblau_grad_of(p, _himmelblau_terms(p))
-
-
-def _himmelblau_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    terms = _himmelblau_terms(p)
-    return _himmelblau_value_of(terms), _himmelblau_grad_of(p, terms)
+_himmelblau_value, _himmelblau_grad, _himmelblau_value_grad = _from_terms(_himmelblau_terms, _himmelblau_value_of, _himmelblau_grad_of)
 
 
 def _himmelblau_hessian(p: np.ndarray) -> np.ndarray:
@@ -573,17 +570,7 @@ def _beale_grad_of(p: np.ndarray, terms) -> np.ndarray:
     return out
 
 
-def _beale_value(p: np.ndarray) -> np.ndarray:
-    return _beale_value_of(_beale_terms(p))
-
-
-def _beale_grad(p: np.ndarray) -> np.ndarray:
-    return _beale_grad_of(p, _beale_terms(p))
-
-
-def _beale_value_grad(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    terms = _beale_terms(p)
-    return _beale_value_of(terms), _beale_grad_of(p, terms)
+_beale_value, _beale_grad, _beale_value_grad = _from_terms(_beale_terms, _beale_value_of, _beale_grad_of)
 
 
 def _beale_hessian(p: np.ndarray) -> np.ndarray:
