@@ -25,7 +25,7 @@ import time
 from dash._callback_context import context_value
 from dash._utils import AttributeDict, to_json
 
-from benchmarks.report import Row, seconds_text
+from benchmarks.report import Row, median_time, seconds_text
 
 CALLS = 50
 DEFAULT_TARGET = 0.050
@@ -204,7 +204,8 @@ def worst_rows(shape, function) -> list[Row]:
         current = config_to_dict(RunConfig(optimizer_params={"amsgrad": True}, **settings))
         calls = _worst_calls(function, load_body(shape, values), current, pins)
         for figure, call in calls:
-            seconds = median_cpu(call, WORST_REPEATS)
+            # CPU time, the median: the host's speed swings from minute to minute
+            seconds = median_time(call, WORST_REPEATS, warmups=0, clock=time.process_time)
             figure = f"server: {figure.format(name)}, CPU, median of {WORST_REPEATS}"
             rows.append(Row(figure, seconds, WORST_CPU_TARGET))
     return rows
@@ -232,13 +233,3 @@ def _worst_calls(function, body: dict, current: dict, pins: list[dict]) -> list[
         ("its CSV download ({}), after the view", lambda: trajectories_csv(current, pins)),
         ("its CSV download ({}), cold", csv_cold),
     ]
-
-
-def median_cpu(call, repeats: int) -> float:
-    """Median CPU seconds of repeats calls (the host's speed swings from minute to minute)."""
-    times = []
-    for _ in range(repeats):
-        started = time.process_time()
-        call()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
