@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: run serve test lint bench screenshots browser clean
+.PHONY: run serve test lint bench screenshots browser plotly clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Descent Lab needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -53,6 +53,11 @@ bench: $(VENV)/.installed-test browser
 
 screenshots: $(VENV)/.installed-test browser
 	DASH_TEST_CHROMEPATH=$(CHROMIUM) $(BIN)/python scripts/screenshots.py
+
+# Rebuild app/vendor/plotly.min.js (plotly.js with only the traces the app draws) after a
+# plotly upgrade or a new trace type; needs Node.js and npm, which nothing else here does.
+plotly:
+	cd scripts/plotly && npm ci --no-audit --no-fund && node build.js
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

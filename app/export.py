@@ -2,11 +2,11 @@
 
     python -m app.export "preset=overshooting&lang=ko" -o lesson.html
 
-The file inlines plotly.js, the page's CSS and the same player (assets/player.js) the app
-uses, with the figures the server would send: opened from disk it animates the same
-synchronized runs, driven by the same buttons and keys. A formula's link exports its
-formula, a network view's link the network's figures (its output stepped by the player); the
-page's download also passes the runs drawn and any uploaded data (export_view).
+The file inlines the page's plotly.js (app/vendor), its CSS and the same player
+(assets/player.js) the app uses, with the figures the server would send: opened from disk it
+animates the same synchronized runs, driven by the same buttons and keys. A formula's link
+exports its formula, a network view's link the network's figures (its output stepped by the
+player); the page's download also passes the runs drawn and any uploaded data (export_view).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import plotly.offline
-
 from app.assets import ASSETS
 from app.i18n import t
 from app.lessons import LESSONS, NETWORK_LESSONS, lesson_text
 from app.links import MAX_QUERY_CHARS, decode, split_formula
 from app.network_page import badges, drawn_views, summary, third_views
 from app.runs import config_from_dict, own_problem, stored_configs
+from app.vendor import plotly_js
 from app.viewmodel import page_views
 from app.viewstate import MAX_PINNED
 
@@ -145,7 +144,7 @@ def _page(figures: dict, summary_text: str, head: str, badges_html: str, lang: s
 <style>{css}
 .page.offline .workspace {{ grid-template-columns: 1fr; }}
 </style>
-<script>{plotly.offline.get_plotlyjs()}</script>
+<script>{plotly_js()}</script>
 </head>
 <body>
 <div id="page" class="page offline">

@@ -42,7 +42,8 @@ LAZY_CHUNKS = {
     "DatePickerSingle": ("datepicker",),
     "DatePickerRange": ("datepicker",),
 }
-PLOTLY = "plotly/package_data/plotly.min.js"
+PLOTLY = "plotly/package_data/plotly.min.js"  # what dcc.Graph would fetch lazily
+PAGE_PLOTLY = re.compile(r"/plotly[^/]*\.js$")
 
 
 @dataclass
@@ -154,9 +155,9 @@ def visit(browser: Browser, shape, prefix: str = "/") -> Visit:
         browser.get(done, "scripts and styles", url)
     browser.get(done, "layout and dependencies", prefix + "_dash-layout")
     browser.get(done, "layout and dependencies", prefix + "_dash-dependencies")
-    # plotly.js is one of the page's own scripts now (app/factory.py), under a fingerprinted
-    # name (plotly.v7_1_0m....min.js): the renderer does not fetch it again.
-    plotly_linked = any("/plotly/package_data/plotly" in url for url in shape.page_links)
+    # plotly.js is one of the page's own scripts now (app/factory.py: app/vendor's build, under
+    # a fingerprinted name, plotly.v4_1_1m....min.js): dcc.Graph does not fetch its own copy.
+    plotly_linked = any(PAGE_PLOTLY.search(url) for url in shape.page_links)
     for url in lazy_resources(shape.layout, prefix):
         if not (plotly_linked and url.endswith(PLOTLY)):
             browser.get(done, "lazy chunks", url)

@@ -9,8 +9,10 @@ import time
 import pytest
 from browser_helpers import graph_ready, wait_until
 
+import app.vendor
 from app import create_app
 from engine import SURFACES, RunConfig, simulate
+from tests.test_plotly_bundle import bundled_traces
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +40,11 @@ def test_default_view_renders_every_view_with_webgl(dash_duo):
     assert dash_duo.find_elements("#surface3d canvas")
     for graph in ("contour", "loss-graph", "lr-graph", "third-graph"):
         assert dash_duo.driver.execute_script(FIGURE.format(graph, "data.length")) > 0
+    # The page's plotly.js is our partial build, and it registers the traces its banner names
+    # (tests/test_plotly_bundle.py checks the figures against that list).
+    version, traces = dash_duo.driver.execute_script("return [Plotly.version, Object.keys(Plotly.PlotSchema.get().traces)];")
+    assert version == app.vendor.__version__
+    assert set(traces) == bundled_traces()
     assert dash_duo.get_logs() == []
 
 

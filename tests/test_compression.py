@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from tests.serving import AppShape
 
-PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY = "/_dash-component-suites/app.vendor/plotly.min.js"  # the page's plotly.js (app/vendor)
 BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
 
 
