@@ -4,24 +4,28 @@ plotly.js draws nothing for a trace type it does not know (the trace is made inv
 error), so a figure that starts using a new type would go blank. These tests read the list of
 traces from the bundle's first line (scripts/plotly/build.js writes it) and check it against
 every trace the app's figures draw: each lesson's main answer as the browser receives it, the
-explorers and the network's views. tests/test_browser.py checks, in a real page, that the
-bundle registers exactly that list.
+rate preview, the explorers and the network's views and finder. tests/test_browser.py checks,
+in a real page, that the bundle registers exactly that list.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import plotly
 import pytest
 
 import app.vendor
 from app import create_app
 from app.explore_figures import lr_finder_figure, stability_map_figure
+from app.figures.curves import lr_preview_figure
+from app.figures.network import network_finder_figure
 from app.lessons import LESSONS
 from app.network_view import network_views
 from engine.config import RunConfig
 from engine.explore import lr_finder, stability_map
+from engine.network.explore import network_lr_finder
 from engine.network.train import NetworkConfig
 from tests.serving import AppShape
 
@@ -78,10 +82,13 @@ def test_every_lesson_draws_only_traces_the_bundle_holds(client):
 
 def test_the_explorers_and_the_network_draw_only_traces_the_bundle_holds():
     config = RunConfig(surface="bowl", optimizer="momentum", lr=0.1, steps=50)
+    network = NetworkConfig(dataset="moons", hidden=(8,), steps=30)
     figures = [
         lr_finder_figure(lr_finder(config), config.lr),
         stability_map_figure(stability_map(config, "momentum"), config.lr, 0.9),
-        network_views([NetworkConfig(dataset="moons", hidden=(8,), steps=30)]),
+        lr_preview_figure(np.geomspace(0.1, 0.01, 50)),
+        network_views([network]),
+        network_finder_figure(network_lr_finder(network), network.lr),
     ]
     drawn = trace_types(figures)
     assert "heatmap" in drawn
