@@ -6,10 +6,9 @@ release it was built from: Dash puts it in the bundle's URL, so browsers keep on
 release (tests/test_plotly_bundle.py checks it against the bundle and against plotly.py).
 """
 
-__version__ = "4.1.1"
-
 from pathlib import Path
 
+__version__ = "4.1.1"
 PLOTLY_JS = Path(__file__).with_name("plotly.min.js")
 
 
