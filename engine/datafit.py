@@ -93,8 +93,7 @@ class FitSurface:
         batch's. grad's and grad_from_means' operations, so their numbers, without a NumPy
         call per operation (what a step loop of a few runs would pay)."""
         if means is None:
-            su, suu, sy, suy, _ = self._moments
-            return [_gradient(w, b, su, suu, sy, suy) for w, b in points]
+            means = [self._moments[:4]]
         if len(means) == 1:
             means = means * len(points)
         return [_gradient(w, b, *m) for (w, b), m in zip(points, means, strict=True)]
