@@ -10,7 +10,9 @@
   runs from the Enter key to the last `plotly_afterplot` of the map, the 3D view and the loss
   curve. p95 < 200 ms (CHANGE_TARGET), printed with its ratio to the floor: Plotly.react of
   the five repainted figures of the last two changes, in the same page and browser, with no
-  request, renderer or server (change_floor).
+  request, renderer or server (change_floor); and beside it a bare Dash page (one rate box, the
+  same graphs at the same places, one callback answering the same figures from memory), timed
+  the same way, which tells what is Dash's and Plotly's and what is the app's (dash_floor).
 - frames per second while the player runs (the heavy view: 4 runs x 2,000 steps, so every
   frame draws a new step), counted with requestAnimationFrame in the page:
   - the contour view (with the curves; the 3D view detached from the player): >= 50 fps
@@ -308,11 +310,17 @@ def change_floor(driver) -> list[float]:
 
 def change_latencies(driver, base: str) -> list[float]:
     """CHANGES learning-rate changes, each timed from the Enter to the last graph's redraw;
-    the last two changes' figures are kept for the floor (change_floor)."""
+    the last two changes' figures are kept for the floors (change_floor, dash_floor)."""
+    open_page(driver, base + "/")
+    return type_rates(driver, keep=2)
+
+
+def type_rates(driver, keep: int = 0) -> list[float]:
+    """CHANGES new rates typed into the page's rate box, each timed from the Enter to the last
+    watched graph's redraw, in seconds; the last `keep` changes' figures are kept (KEEP_FIGURES)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    open_page(driver, base + "/")
     driver.execute_script(WATCH)
     field = driver.find_element(By.ID, "lr")
     times = []
@@ -324,12 +332,78 @@ def change_latencies(driver, base: str) -> list[float]:
         field.send_keys(f"{0.05 + 0.01 * i:g}\n")
         times.append(wait_for(driver, DONE, 20) / 1000)
         time.sleep(0.2)
-        if i >= CHANGES - 2:
+        if i >= CHANGES - keep:
             driver.execute_script(KEEP_FIGURES)
     return times
 
 
-def change_row(times: list[float], floor: list[float]) -> Row:
+def dash_floor_app(first: dict, answers: list[dict], boxes: dict):
+    """The Dash floor of a change: a bare Dash page with the app's plotly.js, a rate box (id
+    "lr", as the app's) and the repainted graphs at the app's places and sizes (boxes), with
+    the app's graph configs, drawing the app's first answer (first: figure by graph id). Its one
+    callback answers a typed rate with the app's answers to two rate changes in turn (the same
+    values: the map and the 3D view as Patches of their paths, the curves whole). So a change
+    costs Dash's request and renderer and Plotly's redraws, and nothing of the app: no run, no
+    other control, output or callback."""
+    import itertools
+
+    import dash
+    from dash import Input, Output, dcc, html
+
+    from app.factory import PLOTLY_BUNDLE
+    from app.layout import CURVE_CONFIG, GRAPH_CONFIG
+
+    floor = dash.Dash(__name__, update_title=None)
+    floor.scripts.append_script(PLOTLY_BUNDLE)
+
+    def pane(graph_id: str):
+        left, top, width, height = boxes[graph_id]
+        config = GRAPH_CONFIG if graph_id == "contour" else CURVE_CONFIG
+        graph = dcc.Graph(id=graph_id, figure=first[graph_id], config=config, style={"height": "100%"})
+        box = {"position": "fixed", "left": f"{left}px", "top": f"{top}px", "width": f"{width}px", "height": f"{height}px"}
+        return html.Div(graph, style=box)
+
+    floor.layout = html.Div([dcc.Input(id="lr", type="number", debounce=True, value=0.01), *map(pane, REPAINTED)])
+    turns = itertools.count(1)
+
+    @floor.callback([Output(i, "figure") for i in REPAINTED], Input("lr", "value"), prevent_initial_call=True)
+    def answer(_rate):
+        return [answers[next(turns) % 2][i] for i in REPAINTED]
+
+    return floor
+
+
+def app_answers() -> tuple[dict, list[dict]]:
+    """The app's figures (by graph id) as it answers a first load of the default view, and as
+    it answers two rate changes on that page (Patches for the map and the 3D view)."""
+    from benchmarks.server import app_and_shape, change_body, drawn_config, load_body, post
+
+    _, client, shape = app_and_shape()
+    _, _, loaded, _ = post(client, load_body(shape, {}))
+    answers = [post(client, change_body(shape, {}, drawn_config(loaded), rate))[2] for rate in (0.06, 0.07)]
+    figures = [{i: answer["response"][i]["figure"] for i in REPAINTED} for answer in (loaded, *answers)]
+    return figures[0], figures[1:]
+
+
+def dash_floor(driver) -> list[float]:
+    """The Dash floor of a change (dash_floor_app), CHANGES times as change_latencies times
+    the app, in seconds; served in this process like the app, opened in the same browser."""
+    from werkzeug.serving import make_server
+
+    kept = driver.execute_script("return window.__figures.slice(-1)[0].map(function (f) { return f.box; });")
+    boxes = dict(zip(REPAINTED, kept, strict=True))
+    server = make_server("127.0.0.1", 0, dash_floor_app(*app_answers(), boxes).server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        driver.get(f"http://127.0.0.1:{server.server_port}/")
+        wait_for(driver, "var g = document.querySelector('#surface3d .js-plotly-plot'); return g && g.data && g.data.length > 1;", 60)
+        time.sleep(0.5)
+        return type_rates(driver)
+    finally:
+        server.shutdown()
+
+
+def change_row(times: list[float], floor: list[float], bare_dash: list[float]) -> Row:
     return Row(
         f"browser: control change to repainted views, p95 of {CHANGES}",
         p95(times),
@@ -338,14 +412,17 @@ def change_row(times: list[float], floor: list[float]) -> Row:
         note=(
             f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; "
             f"the floor (Plotly.react of the {len(REPAINTED)} repainted figures in the same page, no request): "
-            f"p95 {p95(floor) * 1000:.0f} ms, median {statistics.median(floor) * 1000:.0f} ms"
+            f"p95 {p95(floor) * 1000:.0f} ms, median {statistics.median(floor) * 1000:.0f} ms; "
+            f"a bare Dash page answering the same figures from memory: p95 {p95(bare_dash) * 1000:.0f} ms, "
+            f"median {statistics.median(bare_dash) * 1000:.0f} ms (the app {p95(times) / p95(bare_dash):.2f}x its p95)"
         ),
     )
 
 
 def changes_and_floor(driver, base: str) -> Row:
     times = change_latencies(driver, base)
-    return change_row(times, change_floor(driver))
+    floor = change_floor(driver)
+    return change_row(times, floor, dash_floor(driver))
 
 
 COUNT_FRAMES = """
