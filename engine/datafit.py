@@ -137,11 +137,9 @@ class FitSurface:
 
     @staticmethod
     def grad_from_means(p: np.ndarray, means: np.ndarray) -> np.ndarray:
-        """The gradient at points p (..., 2) of the loss over points with these moments.
-
-        means (..., 4) as from batch_means, broadcast against p's leading shape:
-        ∂L/∂w = w·mean(u²) + b·mean(u) − mean(u·y),  ∂L/∂b = w·mean(u) + b − mean(y).
-        """
+        """The gradient at points p (..., 2) of the loss over points with these moments
+        (_gradient's formula); means (..., 4) as from batch_means, broadcast against p's
+        leading shape."""
         if means.ndim <= p.ndim and means.shape[:-1] in (p.shape[:-1], (1,) * (means.ndim - 1)):
             out = np.empty(p.shape)  # the engine's case, without the cost of broadcast_shapes
         else:
