@@ -13,6 +13,7 @@ from app.code_view import code_children
 from app.downloads import html_download, trajectories_csv
 from app.explorers import clicked_rate, explore_outputs, map_cell_target
 from app.i18n import t
+from app.layout import FOLLOWERS
 from app.navigation import clicked_start, keep_view, navigation_target, pinned_after, with_view
 from app.network_links import navigation_target as network_target
 from app.network_page import (
@@ -151,6 +152,15 @@ def register(app) -> None:
         options = [{**o, "disabled": not is_data} for o in normalization_choices(surface, given, lang)] if given else no_update
         return not is_data, options, "" if is_data else t("only_data_fit", lang), not is_data
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="player", function_name="followRun"),
+        Output(FOLLOWERS["explore"], "data"),
+        Output(FOLLOWERS["code"], "data"),
+        Input("current-config", "data"),
+        Input("lower-view", "value"),
+        prevent_initial_call=True,
+    )
+
     @answered_in_layout(
         app,
         Output("curves", "hidden"),
@@ -164,7 +174,7 @@ def register(app) -> None:
         Output("explore-note", "children"),
         Output("explore-bar", "style"),
         Input("lower-view", "value"),
-        Input("current-config", "data"),
+        Input(FOLLOWERS["explore"], "data"),
         Input("explore-second", "value"),
         *own_problem_states,
     )
@@ -179,7 +189,7 @@ def register(app) -> None:
         Output("code-view", "children"),
         Output("code-view", "hidden"),
         Input("lower-view", "value"),
-        Input("current-config", "data"),
+        Input(FOLLOWERS["code"], "data"),
         *own_problem_states,
     )
     def show_code(view, current, *own):

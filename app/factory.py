@@ -15,7 +15,7 @@ from flask_compress import Compress
 from app import callbacks, security
 from app.answers import main_outputs
 from app.assets import ASSETS
-from app.layout import page
+from app.layout import FOLLOWERS, page
 from app.links import decode, split_formula
 from app.navigation import keep_view
 from app.request import PageRequest
@@ -192,6 +192,9 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
             by_id[FIRST_SEARCH].data = value
         else:
             _put(by_id, by_id[component], prop, value)
+        if (component, prop) == ("current-config", "data"):
+            for store in FOLLOWERS.values():  # as player.followRun would hand it on
+                by_id[store].data = value
 
 
 def _put(by_id: dict, component, prop: str, value) -> None:

@@ -39,6 +39,12 @@ CURVE_CONFIG = {"displayModeBar": False, "responsive": True}
 # The map's contour, under the paths graph (app.figures.layers): it only shows.
 LAYER_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
+# The explorers' and the Code view's copies of the run drawn (current-config): the browser
+# (player.followRun) hands a new run on only to the one on screen, so a hidden lower view costs
+# no request per change (issue 16). The layout holds the first answer's run in both
+# (app.factory.first_answer).
+FOLLOWERS = {"explore": "explore-follow", "code": "code-follow"}
+
 
 def surface_options(lang: str) -> list[dict]:
     options = []
@@ -555,6 +561,7 @@ def page(view, notices=(), lang: str | None = None, custom: dict | None = None) 
             dcc.Store(id="pinned", data=state.pinned_data),
             dcc.Store(id="upload-data"),
             dcc.Store(id="current-config"),
+            *(dcc.Store(id=store) for store in FOLLOWERS.values()),
             dcc.Store(id="view-flags", data={"lang": lang, "embed": state.embed, "preset": state.preset}),
             topbar(state, lang),
             html.Div(

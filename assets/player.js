@@ -815,6 +815,14 @@
         timer = window.setTimeout(follow, FOLLOW_MS);
         if (gd && gd.once) gd.once("plotly_afterplot", follow);
       },
+      followRun: function (config, view) {
+        // The run drawn goes on to the explorers (the finder, the stability map) or the Code
+        // view only while they are on screen (app.callbacks.FOLLOWERS); switching to one hands
+        // it the run at once. Hidden, they make no request for a change.
+        var none = window.dash_clientside.no_update;
+        if (view === "finder" || view === "map") return [config, none];
+        return view === "code" ? [none, config] : [none, none];
+      },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);
         return speed;

@@ -1,8 +1,12 @@
 """The Code view in a real browser: a lesson link opens it, the script is drawn, copy works,
-and switching to the stability map puts view=map in the address."""
+and switching to the stability map puts view=map in the address. The lower views follow the run
+drawn, and ask the server for nothing while hidden."""
+
+import time
 
 import pytest
-from browser_helpers import open_page, wait_until
+from browser_helpers import GRAPH, open_page, wait_until
+from selenium.webdriver.common.keys import Keys
 
 from app import create_app
 from app.links import decode
@@ -39,3 +43,55 @@ def test_a_lesson_link_opens_the_code_view_and_the_switch_writes_the_address(das
     assert not dash_duo.find_element("#code-view").is_displayed()
     severe = [entry for entry in dash_duo.get_logs() if "clipboard" not in entry.get("message", "").lower()]
     assert severe == []
+
+
+# From now on, every callback request the page sends, by the outputs it asks for.
+RECORD_REQUESTS = """
+window.__asked = [];
+var send = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).indexOf('_dash-update-component') >= 0) window.__asked.push(JSON.parse(options.body).output);
+  return send.apply(this, arguments);
+};
+"""
+# The finder's line at the current rate (app.explore_figures.lr_finder_figure), as drawn.
+FINDER_RATE = (
+    f"var gd = {GRAPH.format('finder-graph')}, shapes = gd && gd._fullLayout && gd._fullLayout.shapes;"
+    " return shapes && shapes.length ? shapes[0].x0 : null;"
+)
+
+
+def finder_rate(driver) -> float:
+    return driver.execute_script(FINDER_RATE) or 0.0  # the log axis gives back 0.0789 as 0.07890000000000003
+
+
+def type_rate(dash_duo, rate: str) -> None:
+    field = dash_duo.find_element("#lr")
+    field.send_keys(Keys.CONTROL, "a")  # select the rate, then type the new one
+    field.send_keys(rate + "\n")
+
+
+def test_the_lower_views_follow_the_run_drawn_and_ask_nothing_while_hidden(dash_duo):
+    """Under the curves a typed rate asks for its run and its rate preview only; the Code view
+    opened then writes that rate at once and follows the next one, and so does the finder."""
+    dash_duo.start_server(create_app())
+    open_page(dash_duo, "")
+    driver = dash_duo.driver
+    driver.execute_script(RECORD_REQUESTS)
+    type_rate(dash_duo, "0.123")
+    wait_until(lambda: "lr=0.123" in driver.current_url, message="the run at 0.123 drawn")
+    time.sleep(1.5)  # the explorers and the Code view used to ask within ~0.5 s of the run
+    asked = driver.execute_script("return window.__asked;")
+    assert len(asked) == 2 and "lr-preview.figure" in asked and any("contour.figure" in a for a in asked), asked
+
+    dash_duo.find_element("#lower-view input[value='code']").click()
+    wait_until(lambda: "lr=0.123" in driver.execute_script(TEXT, "code-torch"), message="the script at 0.123")
+    type_rate(dash_duo, "0.0456")
+    wait_until(lambda: "lr=0.0456" in driver.execute_script(TEXT, "code-torch"), message="the script following 0.0456")
+
+    dash_duo.find_element("#lower-view input[value='finder']").click()
+    wait_until(lambda: finder_rate(driver) == pytest.approx(0.0456), timeout=30, message="the finder at 0.0456")
+    type_rate(dash_duo, "0.0789")
+    wait_until(lambda: finder_rate(driver) == pytest.approx(0.0789), timeout=30, message="the finder following 0.0789")
+    assert "lr=0.0456" in driver.execute_script(TEXT, "code-torch")  # the hidden Code view stays as it was
+    assert dash_duo.get_logs() == []

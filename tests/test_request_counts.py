@@ -16,6 +16,7 @@ import pytest
 from test_registry import calls  # noqa: F401  (the counting fixture)
 
 from app import answers
+from app.layout import FOLLOWERS
 from app.request import PageRequest
 
 OPT = [{"type": "opt-param", "owner": "adam", "name": "betas"}]
@@ -72,8 +73,10 @@ def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
     """The renderer holds back a callback while another one that writes its inputs is pending.
     A typed rate fires the main callback and the rate preview (two requests) and the slider's
     follower, which writes no prop: nothing they read is still to be written, so both requests
-    leave at once (the slider used to be moved first, issue 16). The runs' Store then feeds the
-    explorers and the Code view, after the new run is drawn."""
+    leave at once (the slider used to be moved first, issue 16). The runs' Store then goes on,
+    in the browser, to the explorers' and the Code view's copies only (a clientside callback
+    that writes nothing else): they make their requests after the new run is drawn, and only
+    while shown (tests/test_browser_code.py)."""
     from app import create_app
 
     dependencies = create_app().server.test_client().get("/_dash-dependencies").get_json()
@@ -87,4 +90,8 @@ def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
     for server in servers:
         assert not (_inputs(server) | {f"{s['id']}.{s['property']}" for s in server["state"]}) & written
     after = [d for d in dependencies if "current-config.data" in _inputs(d)]
-    assert all(not d["clientside_function"] for d in after) and len(after) == 2  # explore, show_code
+    assert len(after) == 1 and after[0]["clientside_function"]["function_name"] == "followRun"
+    copies = _outputs(after[0])
+    assert copies == {f"{store}.data" for store in FOLLOWERS.values()}
+    readers = [_outputs(d) for d in dependencies if _inputs(d) & copies]
+    assert len(readers) == 2 and {"explore.hidden", "code-view.children"} <= set().union(*readers)
