@@ -817,7 +817,7 @@
       },
       followRun: function (config, view) {
         // The run drawn goes on to the explorers (the finder, the stability map) or the Code
-        // view only while they are on screen (app.callbacks.FOLLOWERS); switching to one hands
+        // view only while they are on screen (app.layout.FOLLOWERS); switching to one hands
         // it the run at once. Hidden, they make no request for a change.
         var none = window.dash_clientside.no_update;
         if (view === "finder" || view === "map") return [config, none];
