@@ -344,7 +344,8 @@ def dash_floor_app(first: dict, answers: list[dict], boxes: dict):
     callback answers a typed rate with the app's answers to two rate changes in turn (the same
     values: the map and the 3D view as Patches of their paths, the curves whole). So a change
     costs Dash's request and renderer and Plotly's redraws, and nothing of the app: no run, no
-    other control, output or callback."""
+    other control, output or callback. (The map's contour layer, which a rate change leaves as
+    drawn, is not on this page.)"""
     import itertools
 
     import dash
