@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 
 from dash import Patch, no_update
+from plotly.io.json import to_json_plotly
 
 from app import figures, network_page
 from app.navigation import url_search
@@ -216,6 +217,38 @@ def paths_only(triggered, last_config, config, surface) -> bool:
     if not isinstance(last_config, dict):
         return False
     return all(last_config.get(k) == config.get(k) for k in ("surface", "normalization"))
+
+
+def as_shown(outputs: list, slots, shown: dict, last_config, values: dict) -> list:
+    """The main callback's outputs (slots: their (id, prop)) with no_update for what the page
+    already shows: each prop the browser is sent costs its renderer an update of the whole
+    layout, and a children prop a re-mount (issue 16). Left as they are:
+    - a text equal to the one the page holds (shown: (id, prop) -> the page's value);
+    - the one-line summary outside embed mode, where it is not on screen (.embed .summary);
+    - the network's third-graph Store, emptied ({}) on a 2-D view, when the last run drawn was
+      not the network's: only a network run drawn (current-config then holds it) fills it.
+    """
+    network_third = slots.index(("network-third", "data"))
+    for index, slot in enumerate(slots):
+        value = outputs[index]
+        if value is no_update:
+            continue
+        if slot in shown and _same(value, shown[slot]):
+            outputs[index] = no_update
+        elif slot == ("summary", "children") and not view_flags(values.get("flags"))["embed"]:
+            outputs[index] = no_update
+        elif index == network_third and value == {} and isinstance(last_config, dict):
+            if last_config.get("surface") != network_page.NETWORK:
+                outputs[index] = no_update
+    return outputs
+
+
+def _same(value, held) -> bool:
+    """Whether an output equals what the page holds: a component by its JSON form, as the
+    renderer sends it back."""
+    if isinstance(value, str) or value is None:
+        return value == held
+    return json.loads(to_json_plotly(value)) == held
 
 
 def path_patch(figure: dict, contour: bool) -> Patch:

@@ -5,15 +5,17 @@ app.downloads, app.panels); nothing here computes.
 
 from __future__ import annotations
 
+import json
+
 import flask
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
-from app.answers import CACHE_HEADER, cache_stats, main_outputs, path_patch, paths_only
+from app.answers import CACHE_HEADER, as_shown, cache_stats, main_outputs, path_patch, paths_only
 from app.code_view import code_children
 from app.downloads import html_download, trajectories_csv
 from app.explorers import clicked_rate, explore_outputs, map_cell_target
 from app.i18n import t
-from app.layout import FOLLOWERS
+from app.layout import FOLLOWER_OF, FOLLOWERS, handed_on
 from app.navigation import clicked_start, keep_view, navigation_target, pinned_after, with_view
 from app.network_links import navigation_target as network_target
 from app.network_page import (
@@ -32,7 +34,37 @@ from engine import SURFACES
 from engine.catalog import has_data
 
 ERROR_IDS = {slot: f"{slot.split('_')[0]}-error" for slot in ERROR_SLOTS}
-URL_SLOT = 9  # where Output("url", "search") is among the main callback's outputs
+
+# The main callback's outputs, in the order app.answers computes them.
+MAIN_OUTPUTS = (
+    ("contour", "figure"),
+    ("surface3d", "figure"),
+    ("loss-graph", "figure"),
+    ("lr-graph", "figure"),
+    ("third-graph", "figure"),
+    ("badges", "children"),
+    ("formula", "children"),
+    ("summary", "children"),
+    ("current-config", "data"),
+    ("url", "search"),
+    ("notice", "children"),
+    *((ERROR_IDS[slot], "children") for slot in ERROR_SLOTS),
+    *NETWORK_OUTPUTS,
+    ("contour-layer", "figure"),  # the map under the paths (app.figures.layers)
+)
+URL_SLOT = MAIN_OUTPUTS.index(("url", "search"))
+LAYER_SLOT = MAIN_OUTPUTS.index(("contour-layer", "figure"))
+# The texts a run seldom changes (the formula, the notice, the fields' messages): the main
+# callback reads what the page holds and leaves an equal one as it is (app.answers.as_shown).
+SHOWN_TEXTS = tuple(out for out in MAIN_OUTPUTS if out[1] == "children" and out[0] not in ("badges", "summary"))
+CONFIG_SLOT = MAIN_OUTPUTS.index(("current-config", "data"))
+
+FOLLOW_VIEW = (
+    "function (view, config) {\n"
+    f"  var to = {json.dumps(FOLLOWER_OF)}[view], skip = window.dash_clientside.no_update;\n"
+    f"  return {json.dumps(list(FOLLOWERS))}.map(function (copy) {{ return copy === to ? config : skip; }});\n"
+    "}"
+)
 
 
 # What the explorers and the Code view need besides the run: the surface, a lecturer's formula
@@ -152,12 +184,13 @@ def register(app) -> None:
         options = [{**o, "disabled": not is_data} for o in normalization_choices(surface, given, lang)] if given else no_update
         return not is_data, options, "" if is_data else t("only_data_fit", lang), not is_data
 
+    # A lower view switched to gets the run drawn at once, in the browser (the main callback
+    # hands each new run on to the view on screen: handed_on, FOLLOW_VIEW the same rule in JS).
     app.clientside_callback(
-        ClientsideFunction(namespace="player", function_name="followRun"),
-        Output(FOLLOWERS["explore"], "data"),
-        Output(FOLLOWERS["code"], "data"),
-        Input("current-config", "data"),
+        FOLLOW_VIEW,
+        *[Output(store, "data") for store in FOLLOWERS.values()],
         Input("lower-view", "value"),
+        State("current-config", "data"),
         prevent_initial_call=True,
     )
 
@@ -336,9 +369,12 @@ def register(app) -> None:
         network = network_target(ctx.triggered_id, preset, lang, search, flags)
         return network if network is not None else navigation_target(ctx.triggered_id, preset, lang, search, flags)
 
-    # In the browser (assets/maps.js): several maps side by side take more of the row.
+    # A new map figure (the page's first, a change's): the player takes its runs (assets/player.js)
+    # and the maps row its width (assets/maps.js; several maps side by side take more of it). One
+    # callback for both: each callback a change sets off costs the renderer several updates of
+    # its whole store (issue 16).
     app.clientside_callback(
-        ClientsideFunction(namespace="maps", function_name="rowClass"),
+        "function (figure) { window.dash_clientside.player.load(figure); return window.dash_clientside.maps.rowClass(figure); }",
         Output("maps", "className"),
         Input("contour", "figure"),
     )
@@ -429,35 +465,33 @@ def register(app) -> None:
 
     @app.callback(
         output=[
-            Output("contour", "figure"),
-            Output("surface3d", "figure"),
-            Output("loss-graph", "figure"),
-            Output("lr-graph", "figure"),
-            Output("third-graph", "figure"),
-            Output("badges", "children"),
-            Output("formula", "children"),
-            Output("summary", "children"),
-            Output("current-config", "data"),
-            Output("url", "search"),
-            Output("notice", "children"),
-            *[Output(ERROR_IDS[slot], "children") for slot in ERROR_SLOTS],
-            *[Output(component, prop) for component, prop in NETWORK_OUTPUTS],
-            Output("contour-layer", "figure"),  # the map under the paths (app.figures.layers)
+            *[Output(component, prop) for component, prop in MAIN_OUTPUTS],
+            # the run drawn, to the lower view on screen (handed_on; FOLLOW_VIEW on a switch)
+            *[Output(store, "data", allow_duplicate=True) for store in FOLLOWERS.values()],
         ],
         inputs=request_inputs,
-        state={**request_states, "last_config": State("current-config", "data"), "last_search": State("url", "search")},
+        state={
+            **request_states,
+            # what the page shows: the run drawn, the address, the texts (app.answers.as_shown)
+            "last_config": State("current-config", "data"),
+            "last_search": State("url", "search"),
+            "shown": [State(component, prop) for component, prop in SHOWN_TEXTS],
+            "view": State("lower-view", "value"),
+        },
         # The page arrives with this callback's first answer in it (app.factory.first_answer).
         prevent_initial_call=True,
     )
-    def recompute(last_config=None, last_search=None, **values):
+    def recompute(last_config=None, last_search=None, shown=None, view=None, **values):
         answer, hit = main_outputs.answer(PageRequest(**values))
         if flask.has_request_context():
             flask.g.descent_cache = "hit" if hit else "miss"
         outputs, config = answer
+        outputs = list(outputs)  # the memo's answer stays as it is
         if values["surface"] != NETWORK:  # the lower view stays in the address (view_address)
-            search = keep_view(outputs[URL_SLOT], last_search)
-            outputs = (*outputs[:URL_SLOT], search, *outputs[URL_SLOT + 1 :])
+            outputs[URL_SLOT] = keep_view(outputs[URL_SLOT], last_search)
         if config is not None and paths_only(ctx.triggered_prop_ids, last_config, config, values["surface"]):
             # the map under the paths stays as drawn
-            return (path_patch(outputs[0], contour=True), path_patch(outputs[1], contour=False), *outputs[2:-1], no_update)
-        return outputs
+            outputs[0], outputs[1] = path_patch(outputs[0], contour=True), path_patch(outputs[1], contour=False)
+            outputs[LAYER_SLOT] = no_update
+        outputs = as_shown(outputs, MAIN_OUTPUTS, dict(zip(SHOWN_TEXTS, shown or (), strict=False)), last_config, values)
+        return (*outputs, *handed_on(view, outputs[CONFIG_SLOT]))

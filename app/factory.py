@@ -18,7 +18,7 @@ from app.assets import ASSETS
 from app.layout import FOLLOWERS, page
 from app.links import decode, split_formula
 from app.navigation import keep_view
-from app.request import PageRequest
+from app.request import PageRequest, request_fields
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
@@ -177,12 +177,13 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
     components = _ids(tree)
     arguments = [_value(components, s) for s in (*spec["inputs"], *spec["state"])]
     names = spec["inputs_state_indices"]
-    fields = {name: arguments[index] for name, index in names.items() if name not in ("last_config", "last_search")}
+    fields = {name: arguments[index] for name, index in names.items() if name in request_fields()}
     (outputs, _config), hit = main_outputs.answer(PageRequest(**fields))
     if has_request_context():
         g.descent_cache = "hit" if hit else "miss"
     by_id = {c.id: c for c in components if isinstance(c.id, str)}
-    for output, value in zip(spec["output"], outputs, strict=True):
+    # (the main callback's last outputs, the lower views' copies of the run, are set below)
+    for output, value in zip(spec["output"][: len(outputs)], outputs, strict=True):
         component, prop = output.component_id, output.component_property
         if (component, prop) == ("url", "search"):
             value = keep_view(value, search)
@@ -193,7 +194,7 @@ def first_answer(app: dash.Dash, tree: list, search: str) -> None:
         else:
             _put(by_id, by_id[component], prop, value)
         if (component, prop) == ("current-config", "data"):
-            for store in FOLLOWERS.values():  # as player.followRun would hand it on
+            for store in FOLLOWERS.values():  # each lower view's copy of the run
                 by_id[store].data = value
 
 
@@ -269,7 +270,6 @@ def create_app() -> dash.Dash:
         state, notices = decode(query)
         tree = [
             page(state, notices, custom=custom),
-            dcc.Store(id="player-sync"),
             dcc.Store(id="player-speed-sync"),
             *(dcc.Store(id=store) for store in LATER.values()),
             dcc.Store(id=FIRST_SEARCH),
@@ -298,11 +298,6 @@ def create_app() -> dash.Dash:
         Output("url", "search", allow_duplicate=True),
         Input(FIRST_SEARCH, "data"),
         prevent_initial_call="initial_duplicate",
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace="player", function_name="load"),
-        Output("player-sync", "data"),
-        Input("contour", "figure"),
     )
     app.clientside_callback(
         ClientsideFunction(namespace="player", function_name="speed"),

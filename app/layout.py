@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dash import dcc, html
+from dash import dcc, html, no_update
 
 from app import network_page
 from app.controls import (
@@ -39,11 +39,20 @@ CURVE_CONFIG = {"displayModeBar": False, "responsive": True}
 # The map's contour, under the paths graph (app.figures.layers): it only shows.
 LAYER_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
-# The explorers' and the Code view's copies of the run drawn (current-config): the browser
-# (player.followRun) hands a new run on only to the one on screen, so a hidden lower view costs
-# no request per change (issue 16). The layout holds the first answer's run in both
+# The explorers' and the Code view's copies of the run drawn (current-config): a new run goes
+# on only to the copy of the lower view on screen (handed_on), so a hidden lower view costs no
+# request per change (issue 16). The layout holds the first answer's run in both
 # (app.factory.first_answer).
 FOLLOWERS = {"explore": "explore-follow", "code": "code-follow"}
+FOLLOWER_OF = {"finder": "explore", "map": "explore", "code": "code"}  # lower view -> the copy it reads
+
+
+def handed_on(view, config) -> tuple:
+    """FOLLOWERS' new values, in order, for a run drawn while `view` is on screen under the
+    player: the run to the copy that view reads, no_update to the other (and to both under the
+    curves, or when no run was drawn)."""
+    to = FOLLOWER_OF.get(view) if isinstance(view, str) else None
+    return tuple(config if name == to and config is not no_update else no_update for name in FOLLOWERS)
 
 
 def surface_options(lang: str) -> list[dict]:

@@ -80,11 +80,17 @@
   }
 
   window.dash_clientside = window.dash_clientside || {};
+  // The row's class for a new map figure; the same class is not set again (a prop set costs
+  // the renderer an update of its whole store).
+  var rowShown = null;
   window.dash_clientside.maps = {
     rowClass: function (figure) {
       attachSoon(100);
       var meta = figure && figure.layout && figure.layout.meta;
-      return meta && meta.maps > 1 ? "maps several" : "maps";
+      var name = meta && meta.maps > 1 ? "maps several" : "maps";
+      if (name === rowShown) return window.dash_clientside.no_update;
+      rowShown = name;
+      return name;
     }
   };
 })();

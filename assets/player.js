@@ -46,7 +46,7 @@
     return [first, first + 1, first + 2];
   }
   var DURATION_MS = 6000;
-  var FOLLOW_MS = 600;  // the slider follows a typed rate at the latest this long after it
+  var FOLLOW_MS = 600;  // the slider follows a typed rate at the latest this long after it (or after its run is drawn, on a busy page)
   var pendingFollow = null;  // the slider's last pending move (followRate): earlier ones are dropped
   var lastKey = null;
   var state = { step: 0, total: 0, playing: false, speed: 1, t0: 0, s0: 0, raf: null };
@@ -755,8 +755,8 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     player: {
       load: function (figure) {
-        // Fires for new server figures, and may fire again when the graph reports our own
-        // restyles: only genuinely new paths move the player back to the end.
+        // For each new map figure (app.callbacks, with maps.rowClass), and may fire again when
+        // the graph reports our own restyles: only genuinely new paths move the player back to the end.
         var data = (figure && figure.data) || [];
         var key = [];
         for (var s = 0; s < slots(figure); s++) {
@@ -771,7 +771,6 @@
           var first = data[1] && arr(data[1].x);
           window.descentLab.loaded(key ? (first ? first.length : 0) : 0, 0);
         }
-        return key;
       },
       href: function () { return window.location.href; },
       go: function (target) {
@@ -806,22 +805,20 @@
         if (exponent === window.dash_clientside.no_update) return;
         if (typeof shown === "number" && Number(Math.pow(10, shown).toPrecision(3)) === typed) return;
         var gd = document.querySelector("#contour .js-plotly-plot"), timer = null;
+        function move() {
+          if (pendingFollow === follow) window.dash_clientside.set_props("lr-slider", { value: exponent });
+        }
         function follow() {
           window.clearTimeout(timer);
           if (gd && gd.removeListener) gd.removeListener("plotly_afterplot", follow);
-          if (pendingFollow === follow) window.dash_clientside.set_props("lr-slider", { value: exponent });
+          // Once the change's other graphs are drawn too: the move sets off a callback of its
+          // own (slideRate), whose bookkeeping would hold up their redraws.
+          if (window.requestIdleCallback) window.requestIdleCallback(move, { timeout: FOLLOW_MS });
+          else window.setTimeout(move, 0);
         }
         pendingFollow = follow;
         timer = window.setTimeout(follow, FOLLOW_MS);
         if (gd && gd.once) gd.once("plotly_afterplot", follow);
-      },
-      followRun: function (config, view) {
-        // The run drawn goes on to the explorers (the finder, the stability map) or the Code
-        // view only while they are on screen (app.layout.FOLLOWERS); switching to one hands
-        // it the run at once. Hidden, they make no request for a change.
-        var none = window.dash_clientside.no_update;
-        if (view === "finder" || view === "map") return [config, none];
-        return view === "code" ? [none, config] : [none, none];
       },
       speed: function (speed) {
         window.descentLab.setSpeed(Number(speed) || 1);

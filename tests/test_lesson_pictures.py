@@ -31,14 +31,17 @@ _DRAWN: dict[str, dict] = {}
 
 
 def drawn(client, key: str) -> dict:
-    """The main callback's answer for ?preset=<key>, by output ("contour.figure", ...)."""
+    """What the page ?preset=<key> shows after the main callback's answer, by output
+    ("contour.figure", ...): the layout's value, or the answer's where it sends one (it leaves
+    out what the page already shows, app.answers.as_shown)."""
     if key not in _DRAWN:
         shape = AppShape(client.get("/_dash-dependencies").get_json())
         shape._collect(client.get(f"/_dash-layout?preset={key}").get_json())
         response = client.post("/_dash-update-component", json=shape.body(shape.callback(MAIN)))
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         answer = strict_json(response.get_data(as_text=True))["response"]  # no NaN, no Infinity
-        _DRAWN[key] = {f"{component}.{prop}": value for component, props in answer.items() for prop, value in props.items()}
+        shown = {f"{cid}.{prop}": value for cid, props in shape.components if isinstance(cid, str) for prop, value in props.items()}
+        _DRAWN[key] = {**shown, **{f"{component}.{prop}": value for component, props in answer.items() for prop, value in props.items()}}
     return _DRAWN[key]
 
 

@@ -165,6 +165,7 @@ def test_worst_case_over_http(server, shape, worst_cases):
             response = post_callback(session, server.url, shape.body(main, values, changed=["lr.value"]))
             elapsed = time.perf_counter() - started
             assert response.status_code == 200
-            assert not response.json()["response"]["notice"]["children"]
+            # no message (the page's empty notice, left as it is, or an empty one)
+            assert not response.json()["response"].get("notice", {}).get("children")
             report.append(f"{name} {elapsed:.2f} s, {len(response.content) / 1e6:.1f} MB")
     print("\nworst main callback over HTTP (wall): " + "; ".join(report))

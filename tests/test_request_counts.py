@@ -62,7 +62,9 @@ def _drawn(req: PageRequest) -> dict:
 
 def _outputs(dependency: dict) -> set[str]:
     # "..a.figure...b.children.." for several outputs, "a.figure" for one
-    return set(dependency["output"].strip(".").split("...")) if not dependency["no_output"] else set()
+    # (an output another callback writes too ends in "@<hash>")
+    parts = dependency["output"].strip(".").split("...") if not dependency["no_output"] else []
+    return {part.split("@")[0] for part in parts}
 
 
 def _inputs(dependency: dict) -> set[str]:
@@ -74,9 +76,8 @@ def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
     A typed rate fires the main callback and the rate preview (two requests) and the slider's
     follower, which writes no prop: nothing they read is still to be written, so both requests
     leave at once (the slider used to be moved first, issue 16). The runs' Store then goes on,
-    in the browser, to the explorers' and the Code view's copies only (a clientside callback
-    that writes nothing else): they make their requests after the new run is drawn, and only
-    while shown (tests/test_browser_code.py)."""
+    to the explorers' and the Code view's copies only while they are shown: they make their
+    requests after the new run is drawn (tests/test_browser_code.py)."""
     from app import create_app
 
     dependencies = create_app().server.test_client().get("/_dash-dependencies").get_json()
@@ -89,9 +90,28 @@ def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
     assert written == set()
     for server in servers:
         assert not (_inputs(server) | {f"{s['id']}.{s['property']}" for s in server["state"]}) & written
-    after = [d for d in dependencies if "current-config.data" in _inputs(d)]
-    assert len(after) == 1 and after[0]["clientside_function"]["function_name"] == "followRun"
-    copies = _outputs(after[0])
-    assert copies == {f"{store}.data" for store in FOLLOWERS.values()}
+    # The main callback itself hands the run drawn on to the lower view on screen (the
+    # explorers' or the Code view's copy, app.layout.handed_on): no callback waits on the runs'
+    # Store, and under the curves nothing follows.
+    assert not [d for d in dependencies if "current-config.data" in _inputs(d)]
+    copies = {f"{store}.data" for store in FOLLOWERS.values()}
+    main = next(d for d in servers if "contour.figure" in _outputs(d))
+    assert copies <= _outputs(main) and "lower-view.value" in {f"{s['id']}.{s['property']}" for s in main["state"]}
+    # a switch of the lower view hands it the run at once, in the browser
+    switch = [d for d in dependencies if d["clientside_function"] and copies & _outputs(d) and "lower-view.value" in _inputs(d)]
+    assert len(switch) == 1
     readers = [_outputs(d) for d in dependencies if _inputs(d) & copies]
     assert len(readers) == 2 and {"explore.hidden", "code-view.children"} <= set().union(*readers)
+
+
+@pytest.mark.parametrize(
+    ("view", "explore", "code"), [("curves", False, False), ("finder", True, False), ("map", True, False), ("code", False, True)]
+)
+def test_the_main_callback_hands_the_run_to_the_lower_view_on_screen_only(view, explore, code):
+    from dash import no_update
+
+    from app.layout import handed_on
+
+    run = {"surface": "bowl", "lr": 0.3}
+    assert handed_on(view, run) == (run if explore else no_update, run if code else no_update)
+    assert handed_on(view, no_update) == (no_update, no_update)  # a refused change draws no run
