@@ -13,6 +13,8 @@
   request, renderer or server (change_floor); and beside it a bare Dash page (one rate box, the
   same graphs at the same places, one callback answering the same figures from memory), timed
   the same way, which tells what is Dash's and Plotly's and what is the app's (dash_floor).
+  Beside them, the renderer's store updates a change sets off in each page (every update runs
+  each component's selector: the app's share of the renderer's work, counted, not timed).
 - frames per second while the player runs (the heavy view: 4 runs x 2,000 steps, so every
   frame draws a new step), counted with requestAnimationFrame in the page:
   - the contour view (with the curves; the 3D view detached from the player): >= 50 fps
@@ -245,8 +247,16 @@ window.__bench = {t0: null, seen: {}};
   gd.on('plotly_afterplot', function () { if (window.__bench.t0 !== null) window.__bench.seen[id] = performance.now(); });
 });
 document.getElementById('lr').addEventListener('keydown', function (e) {
-  if (e.key === 'Enter') { window.__bench.t0 = performance.now(); window.__bench.seen = {}; }
+  if (e.key === 'Enter') { window.__bench.t0 = performance.now(); window.__bench.seen = {}; window.__bench.updates = 0; }
 }, true);
+// The renderer's store updates after the Enter: each runs every component's selector.
+var store = window.dash_stores[window.dash_stores.length - 1], last = store.getState();
+window.__bench.updates = 0;
+store.subscribe(function () {
+  var now = store.getState();
+  if (now !== last && window.__bench.t0 !== null) window.__bench.updates++;
+  last = now;
+});
 """.replace("%s", json.dumps(list(WATCHED)))
 
 DONE = """
@@ -308,22 +318,24 @@ def change_floor(driver) -> list[float]:
     return times
 
 
-def change_latencies(driver, base: str) -> list[float]:
-    """CHANGES learning-rate changes, each timed from the Enter to the last graph's redraw;
-    the last two changes' figures are kept for the floors (change_floor, dash_floor)."""
+def change_latencies(driver, base: str) -> tuple[list[float], list[int]]:
+    """CHANGES learning-rate changes, each timed from the Enter to the last graph's redraw, and
+    their store updates (type_rates); the last two changes' figures are kept for the floors
+    (change_floor, dash_floor)."""
     open_page(driver, base + "/")
     return type_rates(driver, keep=2)
 
 
-def type_rates(driver, keep: int = 0) -> list[float]:
+def type_rates(driver, keep: int = 0) -> tuple[list[float], list[int]]:
     """CHANGES new rates typed into the page's rate box, each timed from the Enter to the last
-    watched graph's redraw, in seconds; the last `keep` changes' figures are kept (KEEP_FIGURES)."""
+    watched graph's redraw, in seconds, and the renderer's store updates each set off (until
+    the next, the late ones included); the last `keep` changes' figures are kept (KEEP_FIGURES)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     driver.execute_script(WATCH)
     field = driver.find_element(By.ID, "lr")
-    times = []
+    times, updates = [], []
     for i in range(CHANGES):
         driver.execute_script("window.__bench.t0 = null; window.__bench.seen = {};")
         # As a lecturer types: select the old rate, type the new one, Enter. (clear() would
@@ -332,9 +344,10 @@ def type_rates(driver, keep: int = 0) -> list[float]:
         field.send_keys(f"{0.05 + 0.01 * i:g}\n")
         times.append(wait_for(driver, DONE, 20) / 1000)
         time.sleep(0.2)
+        updates.append(driver.execute_script("return window.__bench.updates;"))
         if i >= CHANGES - keep:
             driver.execute_script(KEEP_FIGURES)
-    return times
+    return times, updates
 
 
 def dash_floor_app(first: dict, answers: list[dict], boxes: dict):
@@ -386,7 +399,7 @@ def app_answers() -> tuple[dict, list[dict]]:
     return figures[0], figures[1:]
 
 
-def dash_floor(driver) -> list[float]:
+def dash_floor(driver) -> tuple[list[float], list[int]]:
     """The Dash floor of a change (dash_floor_app), CHANGES times as change_latencies times
     the app, in seconds; served in this process like the app, opened in the same browser."""
     from werkzeug.serving import make_server
@@ -404,7 +417,8 @@ def dash_floor(driver) -> list[float]:
         server.shutdown()
 
 
-def change_row(times: list[float], floor: list[float], bare_dash: list[float]) -> Row:
+def change_row(app: tuple[list[float], list[int]], floor: list[float], bare_dash: tuple[list[float], list[int]]) -> Row:
+    (times, updates), (bare, bare_updates) = app, bare_dash
     return Row(
         f"browser: control change to repainted views, p95 of {CHANGES}",
         p95(times),
@@ -414,16 +428,18 @@ def change_row(times: list[float], floor: list[float], bare_dash: list[float]) -
             f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; "
             f"the floor (Plotly.react of the {len(REPAINTED)} repainted figures in the same page, no request): "
             f"p95 {p95(floor) * 1000:.0f} ms, median {statistics.median(floor) * 1000:.0f} ms; "
-            f"a bare Dash page answering the same figures from memory: p95 {p95(bare_dash) * 1000:.0f} ms, "
-            f"median {statistics.median(bare_dash) * 1000:.0f} ms (the app {p95(times) / p95(bare_dash):.2f}x its p95)"
+            f"a bare Dash page answering the same figures from memory: p95 {p95(bare) * 1000:.0f} ms, "
+            f"median {statistics.median(bare) * 1000:.0f} ms (the app {p95(times) / p95(bare):.2f}x its p95); "
+            f"renderer store updates per change (each runs every component's selector): "
+            f"app {statistics.median(updates):.0f}, bare Dash page {statistics.median(bare_updates):.0f}"
         ),
     )
 
 
 def changes_and_floor(driver, base: str) -> Row:
-    times = change_latencies(driver, base)
+    app = change_latencies(driver, base)
     floor = change_floor(driver)
-    return change_row(times, floor, dash_floor(driver))
+    return change_row(app, floor, dash_floor(driver))
 
 
 COUNT_FRAMES = """
