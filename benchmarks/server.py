@@ -105,8 +105,12 @@ def recompute_function(app):
     for entry in app.callback_map.values():
         function = getattr(entry.get("callback"), "__wrapped__", None)
         if function is not None and function.__name__ == "recompute":
-            names = entry["inputs_state_indices"]
-            return lambda *values: function(**{name: values[index] for name, index in names.items()})
+            names = entry["inputs_state_indices"]  # a name's index, or a list of them (a list of States)
+
+            def pick(values, index):
+                return [values[i] for i in index] if isinstance(index, list) else values[index]
+
+            return lambda *values: function(**{name: pick(values, index) for name, index in names.items()})
     raise LookupError("no recompute callback")
 
 
