@@ -124,3 +124,23 @@ def test_paths_only_needs_the_same_map():
     assert not answers.paths_only({"lr.value": "lr"}, None, config, "bowl")
     assert not answers.paths_only({"lr.value": "lr"}, {**config, "normalization": "standard"}, config, "bowl")
     assert not answers.paths_only({"lr.value": "lr"}, config, config, "custom")
+
+
+def test_the_server_benchmark_calls_the_main_callback_as_dash_does():
+    """benchmarks.server times the undecorated callback called with a request's arguments
+    (recompute_function, answer_once): its answer is the one the app sends over HTTP."""
+    from benchmarks.server import answer_once, drawn_config, recompute_function
+
+    app, client, shape = app_and_shape()
+    _, _, loaded, _ = post(client, load_body(shape, {}))
+    body = change_body(shape, {}, drawn_config(loaded), 0.07)
+    direct = json.loads(answer_once(recompute_function(app), body))
+    _, _, sent, _ = post(client, body)
+    assert direct[0] == sent["response"]["contour"]["figure"]  # the map's paths
+    assert direct[shape_index(shape, "current-config.data")]["lr"] == 0.07
+
+
+def shape_index(shape, output: str) -> int:
+    from benchmarks.server import main_dependency
+
+    return main_dependency(shape)["output"].strip(".").split("...").index(output)
