@@ -297,6 +297,8 @@ def register(app) -> None:
         Output("third-graph", "figure", allow_duplicate=True),
         Output("third-view", "value"),
         Output("third-view-hint", "hidden"),
+        Output("third-view", "options"),
+        Output("third-view-box", "hidden"),
         Input("network-third", "data"),
         Input("third-view", "value"),
         prevent_initial_call="initial_duplicate",

@@ -124,7 +124,8 @@ def third_view_box(view: NetworkView | None, lang: str) -> html.Div:
     from dash import dcc
 
     classify = view is not None and view.current.data.task == "classification"
-    value = "accuracy" if classify else "honesty"
+    # no choice off the network: the network switched to in the page opens on its default
+    value = None if view is None else "accuracy" if classify else "honesty"
     return html.Div(
         [
             dcc.Store(id="network-third"),

@@ -80,6 +80,28 @@ def test_n1_draws_the_network_and_the_player_steps_its_output(dash_duo):
     assert dash_duo.get_logs() == []
 
 
+def test_the_network_chosen_in_the_page_shows_its_third_graph_switch(dash_duo):
+    """The network picked from the surface menu (no new page): the third graph's switch shows,
+    opens on the accuracy with the network's choices, and a click draws the gradient norm;
+    back on a 2-D surface it hides again."""
+    dash_duo.start_server(create_app())
+    driver = dash_duo.driver
+    open_page(dash_duo, "", timeout=40)
+    box = "return document.getElementById('third-view-box').hidden;"
+    assert driver.execute_script(box) is True
+    driver.execute_script("window.dash_clientside.set_props('surface', {value: 'network'});")
+    kind = "var gd = document.querySelector('#third-graph .js-plotly-plot'); return gd && gd.layout && gd.layout.meta && gd.layout.meta.kind;"
+    wait_until(lambda: driver.execute_script(box) is False, timeout=40, message="the switch shown")
+    wait_until(lambda: driver.execute_script(kind) == "network_accuracy", timeout=20, message="the accuracy first")
+    choices = driver.execute_script("return Array.from(document.querySelectorAll('#third-view input')).map(function (i) { return [i.value, i.checked]; });")
+    assert choices == [["accuracy", True], ["grad_norm", False], ["honesty", False]]
+    dash_duo.find_element("#third-view input[value='grad_norm']").click()
+    wait_until(lambda: driver.execute_script(kind) not in (None, "network_accuracy"), timeout=20, message="the gradient norm")
+    driver.execute_script("window.dash_clientside.set_props('surface', {value: 'bowl'});")
+    wait_until(lambda: driver.execute_script(box) is True, timeout=40, message="the switch hidden off the network")
+    assert dash_duo.get_logs() == []
+
+
 # The network's explorers and the third graph's switch (tests/test_network_explore.py has the numbers).
 def test_in_the_browser_one_click_shows_what_the_map_hides_and_the_finder_draws(dash_duo):
     dash_duo.start_server(create_app())
