@@ -328,8 +328,9 @@ def change_latencies(driver, base: str) -> tuple[list[float], list[int]]:
 
 def type_rates(driver, keep: int = 0) -> tuple[list[float], list[int]]:
     """CHANGES new rates typed into the page's rate box, each timed from the Enter to the last
-    watched graph's redraw, in seconds, and the renderer's store updates each set off (until
-    the next, the late ones included); the last `keep` changes' figures are kept (KEEP_FIGURES)."""
+    watched graph's redraw, in seconds, and the renderer's store updates each set off (up to
+    0.2 s after that redraw, the slider's late ones included); the last `keep` changes' figures
+    are kept (KEEP_FIGURES)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
