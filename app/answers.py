@@ -228,7 +228,6 @@ def as_shown(outputs: list, slots, shown: dict, last_config, values: dict) -> li
     - the network's third-graph Store, emptied ({}) on a 2-D view, when the last run drawn was
       not the network's: only a network run drawn (current-config then holds it) fills it.
     """
-    network_third = slots.index(("network-third", "data"))
     for index, slot in enumerate(slots):
         value = outputs[index]
         if value is no_update:
@@ -237,7 +236,7 @@ def as_shown(outputs: list, slots, shown: dict, last_config, values: dict) -> li
             outputs[index] = no_update
         elif slot == ("summary", "children") and not view_flags(values.get("flags"))["embed"]:
             outputs[index] = no_update
-        elif index == network_third and value == {} and isinstance(last_config, dict):
+        elif slot == ("network-third", "data") and value == {} and isinstance(last_config, dict):
             if last_config.get("surface") != network_page.NETWORK:
                 outputs[index] = no_update
     return outputs

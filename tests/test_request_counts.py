@@ -75,9 +75,9 @@ def test_a_typed_rate_sends_its_requests_without_waiting_for_the_slider():
     """The renderer holds back a callback while another one that writes its inputs is pending.
     A typed rate fires the main callback and the rate preview (two requests) and the slider's
     follower, which writes no prop: nothing they read is still to be written, so both requests
-    leave at once (the slider used to be moved first, issue 16). The runs' Store then goes on,
-    to the explorers' and the Code view's copies only while they are shown: they make their
-    requests after the new run is drawn (tests/test_browser_code.py)."""
+    leave at once (the slider used to be moved first, issue 16). The main callback's answer
+    then hands the run to the explorers' or the Code view's copy, only while that view is
+    shown: they make their requests after the new run is drawn (tests/test_browser_code.py)."""
     from app import create_app
 
     dependencies = create_app().server.test_client().get("/_dash-dependencies").get_json()
