@@ -69,7 +69,7 @@ def test_a_control_change_patches_the_paths_without_the_grid(page):
     _, loaded, _ = response(client, load_body(shape, {}))
     # whole figures first: the map in the layer under the paths, the paths graph's slot 0 empty
     assert loaded["contour-layer"]["figure"]["data"][0]["type"] == "contour"
-    assert loaded["contour"]["figure"]["data"][0] == {**figures.empty_trace(), "name": "loss"}
+    assert loaded["contour"]["figure"]["data"][0] == {**figures.empty_trace(), "name": "loss", "visible": True}
     raw, changed, _ = response(client, change_body(shape, {}, loaded["current-config"]["data"], 0.05))
     assert "contour-layer" not in changed  # the map under the paths is not sent, nor redrawn
     for graph in ("contour", "surface3d"):

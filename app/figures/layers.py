@@ -48,7 +48,8 @@ def empty_layer() -> dict:
 
 def _stand_in(trace: dict) -> dict:
     axes = {key: trace[key] for key in ("xaxis", "yaxis") if key in trace}
-    return empty_trace(name=trace.get("name", ""), **axes)
+    # shown, though empty: it keeps its subplot's axes in the paths graph
+    return empty_trace(name=trace.get("name", ""), visible=True, **axes)
 
 
 def _layer_layout(layout: dict) -> dict:
